@@ -1,0 +1,35 @@
+/**
+ * The one error type users see. `message` is a single readable line; `hint` says what to do
+ * about it. Commands print both and exit with `exitCode`; the stack only shows under --debug.
+ */
+export class VyaError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly exitCode: number;
+
+  constructor(message: string, options: { code?: string; hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VyaError';
+    this.code = options.code ?? 'VYA_ERROR';
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** Raised by Sink.get/SecretStore lookups when the named thing does not exist. */
+export class NotFoundError extends VyaError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, code: 'NOT_FOUND' });
+    this.name = 'NotFoundError';
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof VyaError ? error.code === 'NOT_FOUND' : (error as { code?: string } | null)?.code === 'NOT_FOUND';
+}
+
+/** The text of any thrown value, for logs and reports (already single-line friendly). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

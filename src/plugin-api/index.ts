@@ -1,0 +1,25 @@
+export type { CheckItem } from './check.js';
+export { VyaError, NotFoundError, isNotFound, errorMessage } from './errors.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export type { Notifier, RunEvent, RunOutcome, RunSummary, UnitResult, UnitStatus } from './notifier.js';
+export type {
+  JsonSchema,
+  NotifierDefinition,
+  PluginContext,
+  PluginContribution,
+  SecretStoreDefinition,
+  SinkDefinition,
+  SourceDefinition,
+  TypeDefinition,
+} from './plugin.js';
+export { REGISTER_HOOK, definePlugin } from './plugin.js';
+export type { ChildOptions, StreamingChild } from './process.js';
+export { runTool, spawnStreaming } from './process.js';
+export type { ReportFailure, ReportJob, ReportModel, ReportRun, ReportTemplate, ReportUnit } from './report-template.js';
+export type { SecretMetadata, SecretRecord, SecretStore, SecretSummary } from './secret-store.js';
+export { secretField } from './secret-store.js';
+export type { NameSelection } from './select.js';
+export { parseNameList, selectNames } from './select.js';
+export type { ObjectInfo, Sink } from './sink.js';
+export type { BackupStream, BackupUnit, RestoreOptions, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';

@@ -1,0 +1,47 @@
+import type { CheckItem } from './check.js';
+
+export type RunOutcome = 'succeeded' | 'failed' | 'partial';
+export type UnitStatus = 'succeeded' | 'failed';
+
+/** What happened to one unit in a run. */
+export interface UnitResult {
+  job: string;
+  source: string;
+  sink: string;
+  unit: string;
+  status: UnitStatus;
+  snapshotId?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  rawBytes: number;
+  storedBytes: number;
+  /** Already redacted. */
+  error?: string;
+}
+
+/** One run of one job. */
+export interface RunSummary {
+  runId: string;
+  job: string;
+  host: string;
+  outcome: RunOutcome;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  units: UnitResult[];
+  totals: { units: number; succeeded: number; failed: number; rawBytes: number; storedBytes: number };
+}
+
+export interface RunEvent {
+  outcome: RunOutcome;
+  run: RunSummary;
+  /** The run's log lines (redacted), for attachments. */
+  log: string[];
+}
+
+export interface Notifier {
+  notify(event: RunEvent, signal?: AbortSignal): Promise<void>;
+  check?(signal?: AbortSignal): Promise<CheckItem[]>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+import type { Logger } from './logger.js';
+import type { Notifier } from './notifier.js';
+import type { ReportTemplate } from './report-template.js';
+import type { SecretStore } from './secret-store.js';
+import type { Sink } from './sink.js';
+import type { Source } from './source.js';
+
+/** A JSON Schema (draft 2020-12 subset understood by ajv) for one plugin type's config. */
+export type JsonSchema = Record<string, unknown>;
+
+/** What a plugin instance gets besides its own config. */
+export interface PluginContext {
+  /** The instance's name in the config (`sources.pg-main` → 'pg-main'). */
+  name: string;
+  logger: Logger;
+  /** Directory of the config file; relative paths in config are relative to it. */
+  configDir: string;
+  /** Where vya keeps local state (history, caches); created on demand. */
+  stateDir: string;
+  /** Registers a value that must never appear in logs, errors or reports. */
+  addSecret(value: string): void;
+}
+
+/**
+ * One configurable type a plugin provides (`type: postgres`). `config` has passed
+ * `configSchema` and has its `secret:` references resolved; it excludes the `type` key.
+ */
+export interface TypeDefinition<T> {
+  type: string;
+  description: string;
+  configSchema: JsonSchema;
+  create(config: Record<string, unknown>, context: PluginContext): T | Promise<T>;
+}
+
+export type SourceDefinition = TypeDefinition<Source>;
+export type SinkDefinition = TypeDefinition<Sink>;
+export type NotifierDefinition = TypeDefinition<Notifier>;
+export type SecretStoreDefinition = TypeDefinition<SecretStore>;
+
+/** Everything one plugin adds. The core asks every installed plugin once, at start. */
+export interface PluginContribution {
+  sources?: SourceDefinition[];
+  sinks?: SinkDefinition[];
+  notifiers?: NotifierDefinition[];
+  secretStores?: SecretStoreDefinition[];
+  reportTemplates?: ReportTemplate[];
+}
+
+/** The name of the oclif hook a plugin declares in package.json to contribute types. */
+export const REGISTER_HOOK = 'vya:register';
+
+/**
+ * Turns a contribution into the `vya:register` hook function a plugin exports as default:
+ *
+ *   export default definePlugin({ sinks: [localSinkDefinition] })
+ */
+export function definePlugin(contribution: PluginContribution): () => Promise<PluginContribution> {
+  return async () => contribution;
+}

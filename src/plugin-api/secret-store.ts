@@ -1,0 +1,41 @@
+export interface SecretMetadata {
+  created_at?: string;
+  updated_at?: string;
+  description?: string;
+}
+
+/** A named credential: `secret:NAME.username`, `secret:NAME.password`, `secret:NAME.<field>`. */
+export interface SecretRecord {
+  name: string;
+  username?: string;
+  password?: string;
+  fields?: Record<string, string>;
+  metadata?: SecretMetadata;
+}
+
+/** What `list` shows: never the password. */
+export interface SecretSummary {
+  name: string;
+  username?: string;
+  fields?: string[];
+  metadata?: SecretMetadata;
+}
+
+export interface SecretStore {
+  get(name: string): Promise<SecretRecord | undefined>;
+  set(record: SecretRecord): Promise<void>;
+  /** True when something was removed. */
+  delete(name: string): Promise<boolean>;
+  list(): Promise<SecretSummary[]>;
+  /** Facts about the store for `vya secrets info` (path, backend, counts); no secrets. */
+  info?(): Promise<Record<string, unknown>>;
+  readonly readOnly?: boolean;
+  close?(): Promise<void>;
+}
+
+/** The value a `secret:NAME.field` reference names, or undefined when the record lacks it. */
+export function secretField(record: SecretRecord, field: string): string | undefined {
+  if (field === 'username') return record.username;
+  if (field === 'password') return record.password;
+  return record.fields?.[field];
+}

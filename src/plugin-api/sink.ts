@@ -1,0 +1,32 @@
+import type { Readable } from 'node:stream';
+import type { CheckItem } from './check.js';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  modified?: Date;
+}
+
+/**
+ * A storage target. Keys are '/'-separated relative paths chosen by the core; a sink maps
+ * them under its own prefix or directory.
+ */
+export interface Sink {
+  /**
+   * Stores `data` under `key`, atomically: the object is visible under `key` only once it
+   * is complete. When `data` errors or `signal` aborts, nothing is left under `key` and the
+   * promise rejects. Overwrites an existing object.
+   */
+  put(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo>;
+  /** Reads an object; rejects with NotFoundError when there is none. */
+  get(key: string, signal?: AbortSignal): Promise<Readable>;
+  /** Every object whose key starts with `prefix`, in any order, paginated underneath. */
+  list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo>;
+  /** Size and time of an object, or undefined when there is none. */
+  stat(key: string): Promise<ObjectInfo | undefined>;
+  /** Removes an object; removing a missing one is not an error. */
+  delete(key: string): Promise<void>;
+  /** Sink-specific checks (bucket exists, region); the core adds a write/read/list/delete probe. */
+  check?(signal?: AbortSignal): Promise<CheckItem[]>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import type { CheckItem } from './check.js';
+
+/** Something a source can back up on its own: a database, the cluster globals, a path set. */
+export interface BackupUnit {
+  /** Unique within the source; becomes part of storage keys (the core escapes it). */
+  name: string;
+  /** What kind of unit this is, e.g. 'database', 'globals', 'users', 'paths'. */
+  kind: string;
+}
+
+/** Facts about a dump recorded in the manifest (`source_metadata`): versions, sizes, tables... */
+export type UnitMetadata = Record<string, unknown>;
+
+export interface BackupStream {
+  /** The engine's native dump format, uncompressed and unencrypted. */
+  data: Readable;
+  /** What the bytes are, used as the stored object's extension: 'tar', 'pgdump', 'sql', ... */
+  format: string;
+  /**
+   * Settles once the source has finished: resolves with metadata when the dump is complete
+   * and correct (e.g. the child process exited 0), rejects otherwise. The core writes the
+   * manifest only after this resolves, so a dump that failed after its last byte still fails.
+   */
+  completed: Promise<UnitMetadata>;
+}
+
+export interface RestoreOptions {
+  /** Where to restore: a directory for file sets; sources restore into their own server. */
+  target?: string;
+  /** Restore a database under another name (created when missing). */
+  database?: string;
+  /** Drop existing objects before restoring them. */
+  clean?: boolean;
+  /** Parallel restore workers, where the engine supports it. */
+  jobs?: number;
+  /** Show what would be done without doing it. */
+  dryRun?: boolean;
+  /** Overwrite existing files (file sets). */
+  overwrite?: boolean;
+}
+
+export interface RestoreRequest {
+  unit: BackupUnit;
+  /** The dump as the source produced it (already decrypted and decompressed). */
+  data: Readable;
+  /** The manifest's `source_metadata` of the snapshot being restored. */
+  metadata: UnitMetadata;
+  options: RestoreOptions;
+}
+
+export interface RestoreResult {
+  /** One line for the user: what was restored where. */
+  summary: string;
+  /** Anything the engine wants to report (`--dry-run` output, counts). */
+  details?: Record<string, unknown>;
+}
+
+/** A database engine or a file set. Instances are created per configured source. */
+export interface Source {
+  /** Reachability, tools present and new enough, credentials valid. Never throws for a failed check. */
+  check(signal?: AbortSignal): Promise<CheckItem[]>;
+  /** The units this source would back up now, after include/exclude. */
+  discover(signal?: AbortSignal): Promise<BackupUnit[]>;
+  /** Starts dumping one unit. Abort `signal` to stop it (kill the child, close the cursor). */
+  backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream>;
+  /** Consumes `request.data` and writes it back into the engine or the target directory. */
+  restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult>;
+  /** Releases pools and connections. */
+  close?(): Promise<void>;
+}
