@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
+import { afterEach, beforeEach, describe, it } from 'mocha';
+import { isNotFound, type Sink } from '../plugin-api/index.js';
+import { failingStream, generatedStream, readAll, sha256OfStream } from './streams.js';
+
+export interface SinkSuiteOptions {
+  /** describe() title. */
+  name: string;
+  /** A fresh, empty sink (e.g. under a unique prefix) for each test. */
+  create(): Promise<Sink>;
+  cleanup?(sink: Sink): Promise<void>;
+  /** Keys written for the pagination test (default 1001, past S3's and GCS's page size). */
+  manyKeys?: number;
+  /** Size of the streamed large object (default 16 MiB). */
+  largeBytes?: number;
+}
+
+/**
+ * The behaviour every Sink must have, as one mocha block: local, S3, GCS and third-party
+ * sinks call this from their own test file, so they are held to exactly the same contract.
+ */
+export function runSinkSuite(options: SinkSuiteOptions): void {
+  const manyKeys = options.manyKeys ?? 1001;
+  const largeBytes = options.largeBytes ?? 16 * 1024 * 1024;
+
+  describe(`sink conformance: ${options.name}`, function (this: Mocha.Suite) {
+    this.timeout(180_000);
+    let sink: Sink;
+
+    beforeEach(async () => {
+      sink = await options.create();
+    });
+    afterEach(async () => {
+      await options.cleanup?.(sink);
+      await sink.close?.();
+    });
+
+    it('round-trips an object byte for byte and reports its size', async () => {
+      const info = await sink.put('a/b/object.bin', generatedStream(largeBytes, 7));
+      expect(info.size).to.equal(largeBytes);
+      const expected = await sha256OfStream(generatedStream(largeBytes, 7));
+      const actual = await sha256OfStream(await sink.get('a/b/object.bin'));
+      expect(actual).to.deep.equal(expected);
+    });
+
+    it('stores empty objects', async () => {
+      await sink.put('empty', Readable.from([]));
+      expect((await readAll(await sink.get('empty'))).length).to.equal(0);
+      expect((await sink.stat('empty'))?.size).to.equal(0);
+    });
+
+    it('overwrites an existing key', async () => {
+      await sink.put('k', Readable.from([Buffer.from('first version')]));
+      await sink.put('k', Readable.from([Buffer.from('second')]));
+      expect((await readAll(await sink.get('k'))).toString()).to.equal('second');
+    });
+
+    it('stat reports size and undefined for a missing key', async () => {
+      await sink.put('dir/x', Readable.from([randomBytes(1234)]));
+      const info = await sink.stat('dir/x');
+      expect(info?.size).to.equal(1234);
+      expect(info?.key).to.equal('dir/x');
+      expect(await sink.stat('dir/missing')).to.equal(undefined);
+    });
+
+    it('get of a missing key rejects with a not-found error', async () => {
+      const error = await sink.get('nope/never-written').then(
+        async (stream) => {
+          await readAll(stream);
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(isNotFound(error), `expected a NOT_FOUND error, got ${String(error)}`).to.equal(true);
+    });
+
+    it('lists by prefix, past one page of results', async () => {
+      const keys = Array.from({ length: manyKeys }, (_, i) => `many/${String(i).padStart(5, '0')}`);
+      await putAll(sink, keys, 16);
+      await sink.put('other/one', Readable.from([Buffer.from('x')]));
+      await sink.put('manyother', Readable.from([Buffer.from('x')]));
+      const listed = await listKeys(sink, 'many/');
+      expect(listed.sort()).to.deep.equal(keys);
+      expect(await listKeys(sink, 'other/')).to.deep.equal(['other/one']);
+    });
+
+    it('deletes, and deleting a missing key is not an error', async () => {
+      await sink.put('del/me', Readable.from([Buffer.from('bye')]));
+      await sink.delete('del/me');
+      expect(await sink.stat('del/me')).to.equal(undefined);
+      expect(await listKeys(sink, 'del/')).to.deep.equal([]);
+      await sink.delete('del/me');
+    });
+
+    it('an object is not visible until its upload completes', async () => {
+      const gate = new Readable({ read() {} });
+      const upload = sink.put('slow/object', gate);
+      gate.push(randomBytes(256 * 1024));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await sink.stat('slow/object')).to.equal(undefined);
+      expect(await listKeys(sink, 'slow/')).to.deep.equal([]);
+      gate.push(null);
+      await upload;
+      expect((await sink.stat('slow/object'))?.size).to.equal(256 * 1024);
+    });
+
+    it('a source stream failing mid-way rejects put and leaves nothing', async () => {
+      const error = await sink.put('broken/object', failingStream(512 * 1024)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(Error);
+      expect(await sink.stat('broken/object')).to.equal(undefined);
+      expect(await listKeys(sink, 'broken/')).to.deep.equal([]);
+    });
+
+    it('aborting mid-stream rejects put and leaves nothing', async () => {
+      const controller = new AbortController();
+      const endless = generatedStream(Number.MAX_SAFE_INTEGER, 3);
+      const upload = sink.put('aborted/object', endless, controller.signal);
+      setTimeout(() => controller.abort(), 300);
+      const error = await upload.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(Error);
+      endless.destroy();
+      expect(await sink.stat('aborted/object')).to.equal(undefined);
+      expect(await listKeys(sink, 'aborted/')).to.deep.equal([]);
+    });
+
+    it('handles concurrent puts to different keys', async () => {
+      const sizes = [1, 1000, 70_000, 300_000, 1_000_000, 2_000_000];
+      await Promise.all(sizes.map((size, i) => sink.put(`conc/${i}`, generatedStream(size, i + 11))));
+      for (const [i, size] of sizes.entries()) {
+        const expected = await sha256OfStream(generatedStream(size, i + 11));
+        expect(await sha256OfStream(await sink.get(`conc/${i}`))).to.deep.equal(expected);
+      }
+    });
+
+    it('keeps keys with unicode and spaces intact', async () => {
+      const key = 'jobs/naïve job/ünït 🚀/snap.json';
+      await sink.put(key, Readable.from([Buffer.from('{}')]));
+      expect(await listKeys(sink, 'jobs/')).to.deep.equal([key]);
+      expect((await readAll(await sink.get(key))).toString()).to.equal('{}');
+    });
+  });
+}
+
+async function listKeys(sink: Sink, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of sink.list(prefix)) keys.push(info.key);
+  return keys;
+}
+
+async function putAll(sink: Sink, keys: string[], parallel: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      await sink.put(key, Readable.from([Buffer.from(key)]));
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}

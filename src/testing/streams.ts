@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+
+/** A deterministic pseudo-random stream of `size` bytes, generated on the fly (no buffering). */
+export function generatedStream(size: number, seed = 1, chunkSize = 64 * 1024): Readable {
+  let produced = 0;
+  let state = seed >>> 0 || 1;
+  return new Readable({
+    read() {
+      if (produced >= size) return void this.push(null);
+      const length = Math.min(chunkSize, size - produced);
+      const chunk = Buffer.allocUnsafe(length);
+      for (let i = 0; i < length; i += 4) {
+        // xorshift32: cheap, reproducible, and not compressible to nothing.
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        chunk.writeUInt32LE(state >>> 0, i <= length - 4 ? i : 0);
+      }
+      produced += length;
+      this.push(chunk);
+    },
+  });
+}
+
+/** A stream that yields `bytesBefore` bytes and then fails with `error`. */
+export function failingStream(bytesBefore: number, error = new Error('source failed mid-stream')): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true;
+        this.push(randomBytes(bytesBefore));
+        return;
+      }
+      setTimeout(() => this.destroy(error), 10);
+    },
+  });
+}
+
+export async function sha256OfStream(stream: Readable): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
