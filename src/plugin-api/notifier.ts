@@ -30,6 +30,8 @@ export interface RunSummary {
   finishedAt: string;
   durationMs: number;
   units: UnitResult[];
+  /** Why the job failed before or outside any unit (e.g. discovery could not connect); redacted. */
+  error?: string;
   totals: { units: number; succeeded: number; failed: number; rawBytes: number; storedBytes: number };
 }
 

@@ -9,16 +9,16 @@ export function generatedStream(size: number, seed = 1, chunkSize = 64 * 1024): 
     read() {
       if (produced >= size) return void this.push(null);
       const length = Math.min(chunkSize, size - produced);
-      const chunk = Buffer.allocUnsafe(length);
-      for (let i = 0; i < length; i += 4) {
+      const chunk = Buffer.allocUnsafe(Math.ceil(length / 4) * 4);
+      for (let i = 0; i < chunk.length; i += 4) {
         // xorshift32: cheap, reproducible, and not compressible to nothing.
         state ^= state << 13;
         state ^= state >>> 17;
         state ^= state << 5;
-        chunk.writeUInt32LE(state >>> 0, i <= length - 4 ? i : 0);
+        chunk.writeUInt32LE(state >>> 0, i);
       }
       produced += length;
-      this.push(chunk);
+      this.push(chunk.subarray(0, length));
     },
   });
 }

@@ -1,0 +1,2 @@
+export { EnvSecretStore, envName } from './env-secret-store.js';
+export { envSecretStoreDefinition } from './register.js';

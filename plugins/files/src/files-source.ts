@@ -1,0 +1,171 @@
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
+import {
+  VyaError,
+  type BackupStream,
+  type BackupUnit,
+  type CheckItem,
+  type Logger,
+  type RestoreRequest,
+  type RestoreResult,
+  type Source,
+} from 'vya/plugin-api';
+import { createEntryFilter, normalizeEntryPath, type PathFilter } from './tar-filter.js';
+
+export interface FilesSourceConfig extends PathFilter {
+  paths: string[];
+}
+
+/**
+ * Directories as tar streams (POSIX pax: long and unicode names, symlinks, modes, mtimes).
+ * Each configured path is one unit, archived relative to itself.
+ */
+export class FilesSource implements Source {
+  private readonly units: Map<string, string>;
+
+  constructor(
+    private readonly config: FilesSourceConfig,
+    private readonly logger: Logger,
+  ) {
+    this.units = new Map(config.paths.map((path) => [unitNameOf(path), path]));
+    if (this.units.size !== config.paths.length) {
+      throw new VyaError('files source: two paths give the same unit name', { code: 'CONFIG_INVALID', exitCode: 2, hint: 'list each directory once' });
+    }
+  }
+
+  async check(): Promise<CheckItem[]> {
+    return Promise.all([...this.units.values()].map((path) => checkDirectory(path)));
+  }
+
+  async discover(): Promise<BackupUnit[]> {
+    for (const item of await this.check()) {
+      if (!item.ok) throw new VyaError(`files source: ${item.detail}`, { code: 'PATH_MISSING', hint: item.hint });
+    }
+    return [...this.units.keys()].map((name) => ({ name, kind: 'paths' }));
+  }
+
+  async backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream> {
+    const root = this.rootOf(unit);
+    const accept = createEntryFilter(this.config);
+    const counts = { entries: 0, files: 0, bytes: 0, warnings: 0 };
+    const pack = tar.c(
+      {
+        cwd: root,
+        portable: false,
+        follow: false,
+        noDirRecurse: false,
+        filter: (path, stat) => {
+          // When packing from disk, tar hands us fs.Stats.
+          const info = stat as Stats;
+          const keep = accept(normalizeEntryPath(path), info.isDirectory());
+          if (keep) {
+            counts.entries++;
+            if (info.isFile()) {
+              counts.files++;
+              counts.bytes += info.size;
+            }
+          }
+          return keep;
+        },
+        onwarn: (code, message) => {
+          counts.warnings++;
+          this.logger.warn(`${unit.name}: ${code}: ${message}`);
+        },
+      },
+      ['.'],
+    );
+    const data = Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+    signal.addEventListener('abort', () => data.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
+    const completed = new Promise<Record<string, unknown>>((resolvePromise, reject) => {
+      data.once('end', () => resolvePromise({ root, format: 'tar (pax)', ...counts }));
+      data.once('error', reject);
+      data.once('close', () => {
+        if (!data.readableEnded) reject(new VyaError(`${unit.name}: archive stream closed early`, { code: 'ABORTED' }));
+      });
+    });
+    return { data, format: 'tar', completed };
+  }
+
+  async restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
+    const target = request.options.target;
+    if (!target) {
+      throw new VyaError(`restoring file snapshot ${request.unit.name} needs a target directory`, {
+        code: 'USAGE',
+        exitCode: 2,
+        hint: `pass --to DIR (the original location was ${String(request.metadata.root ?? this.units.get(request.unit.name) ?? 'unknown')})`,
+      });
+    }
+    const directory = resolve(target);
+    await prepareTarget(directory, request.options.overwrite ?? false);
+    if (request.options.dryRun) return { summary: `would extract ${request.unit.name} into ${directory}` };
+    let escaped: string | undefined;
+    const extractor = tar.x({
+      cwd: directory,
+      strict: true,
+      preservePaths: false,
+      chmod: true,
+      processUmask: 0,
+      filter: (path) => {
+        if (escapesTarget(path)) {
+          escaped ??= path;
+          return false;
+        }
+        return true;
+      },
+    });
+    await pipeline(request.data, extractor as unknown as NodeJS.WritableStream, { signal });
+    if (escaped !== undefined) {
+      throw new VyaError(`snapshot ${request.unit.name} contains an entry outside the target directory: ${JSON.stringify(escaped)}`, {
+        code: 'UNSAFE_ENTRY',
+        hint: 'that entry was skipped; the snapshot may have been tampered with',
+      });
+    }
+    return { summary: `restored ${request.unit.name} into ${directory}`, details: { target: directory } };
+  }
+
+  private rootOf(unit: BackupUnit): string {
+    const root = this.units.get(unit.name);
+    if (!root) throw new VyaError(`files source has no unit "${unit.name}"`, { code: 'UNKNOWN_UNIT', hint: `units: ${[...this.units.keys()].join(', ')}` });
+    return root;
+  }
+}
+
+/** '/srv/app/uploads' → 'srv/app/uploads': readable in listings, unique per path. */
+export function unitNameOf(path: string): string {
+  const trimmed = resolve(path).replace(/^\/+/, '');
+  return trimmed === '' ? 'root' : trimmed;
+}
+
+function escapesTarget(path: string): boolean {
+  const parts = path.split(/[\\/]+/);
+  return path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..');
+}
+
+async function checkDirectory(path: string): Promise<CheckItem> {
+  try {
+    const info = await lstat(path);
+    if (!info.isDirectory()) return { name: `path ${path}`, ok: false, detail: `${path} is not a directory`, hint: 'list directories under paths' };
+    await readdir(path);
+    return { name: `path ${path}`, ok: true, detail: 'readable directory' };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const detail = code === 'ENOENT' ? `${path} does not exist` : code === 'EACCES' ? `${path} is not readable` : `${path}: ${(error as Error).message}`;
+    return { name: `path ${path}`, ok: false, detail, hint: code === 'EACCES' ? 'run vya as a user that can read it' : 'fix the path under sources.<name>.paths' };
+  }
+}
+
+async function prepareTarget(directory: string, overwrite: boolean): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  const entries = await readdir(directory);
+  if (entries.length > 0 && !overwrite) {
+    throw new VyaError(`target directory ${directory} is not empty`, {
+      code: 'TARGET_NOT_EMPTY',
+      exitCode: 2,
+      hint: `restore into an empty directory, or pass --overwrite to replace files in ${basename(directory)}`,
+    });
+  }
+}

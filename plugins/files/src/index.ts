@@ -1,0 +1,2 @@
+export { FilesSource, unitNameOf } from './files-source.js';
+export { filesSourceDefinition } from './register.js';

@@ -1,0 +1,2 @@
+export { LocalSink } from './local-sink.js';
+export { localSinkDefinition } from './register.js';

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, VyaError, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
+
+const PARTIAL_MARK = '.vya-partial-';
+
+/**
+ * A directory as a repository. Writes go to a hidden partial file beside the target, are
+ * fsynced, renamed into place and the directory fsynced: an object is either complete under
+ * its key or absent, even across a crash.
+ */
+export class LocalSink implements Sink {
+  constructor(readonly root: string) {}
+
+  async put(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo> {
+    const target = this.pathOf(key);
+    const directory = dirname(target);
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    const partial = `${target}${PARTIAL_MARK}${randomBytes(4).toString('hex')}`;
+    try {
+      const file = createWriteStream(partial, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+      await pipeline(data, file, { signal });
+      await syncPath(partial);
+      await rename(partial, target);
+      await syncPath(directory);
+    } catch (error) {
+      await unlink(partial).catch(() => {});
+      throw translate(error, key);
+    }
+    const info = await stat(target);
+    return { key, size: info.size, modified: info.mtime };
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const handle = await open(this.pathOf(key), 'r');
+      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    } catch (error) {
+      throw translate(error, key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Walk only the deepest directory the prefix names, not the whole repository.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash >= 0 ? prefix.slice(0, slash + 1) : '';
+    for await (const info of this.walk(base)) {
+      if (info.key.startsWith(prefix)) yield info;
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const info = await stat(this.pathOf(key));
+      return info.isFile() ? { key, size: info.size, modified: info.mtime } : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw translate(error, key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw translate(error, key);
+    }
+    await this.removeEmptyParents(dirname(path));
+  }
+
+  async check(): Promise<CheckItem[]> {
+    try {
+      await mkdir(this.root, { recursive: true, mode: 0o700 });
+      const fs = await statfs(this.root);
+      const free = Number(fs.bavail) * Number(fs.bsize);
+      return [{ name: 'directory', ok: true, detail: `${this.root} (${(free / 1024 ** 3).toFixed(1)} GiB free)` }];
+    } catch (error) {
+      return [{ name: 'directory', ok: false, detail: `${this.root}: ${(error as Error).message}`, hint: 'create the directory or fix its permissions' }];
+    }
+  }
+
+  private async *walk(relative: string): AsyncIterable<ObjectInfo> {
+    let entries;
+    try {
+      entries = await readdir(join(this.root, relative), { withFileTypes: true });
+    } catch (error) {
+      if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return;
+      throw translate(error, relative);
+    }
+    for (const entry of entries) {
+      const key = `${relative}${entry.name}`;
+      if (entry.isDirectory()) yield* this.walk(`${key}/`);
+      else if (entry.isFile() && !entry.name.includes(PARTIAL_MARK)) {
+        const info = await stat(join(this.root, key)).catch(() => undefined);
+        if (info) yield { key, size: info.size, modified: info.mtime };
+      }
+    }
+  }
+
+  private pathOf(key: string): string {
+    const path = resolve(this.root, key);
+    if (!path.startsWith(this.root + sep) || key.split('/').some((part) => part === '..' || part === '')) {
+      throw new VyaError(`invalid key "${key}"`, { code: 'INVALID_KEY', hint: 'keys are relative paths inside the repository' });
+    }
+    return path;
+  }
+
+  private async removeEmptyParents(directory: string): Promise<void> {
+    let current = directory;
+    while (current.startsWith(this.root + sep)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return;
+      }
+      current = dirname(current);
+    }
+  }
+}
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function translate(error: unknown, key: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new NotFoundError(`no object "${key}" in the local repository`);
+  if (code === 'ENOSPC') return new VyaError(`local repository is full while writing "${key}"`, { code: 'NO_SPACE', hint: 'free space or prune old snapshots (vya prune)' });
+  if (code === 'EACCES' || code === 'EPERM') return new VyaError(`permission denied for "${key}" in the local repository`, { code: 'ACCESS_DENIED', hint: 'check the owner and mode of the repository directory' });
+  return error as Error;
+}

@@ -1,0 +1,94 @@
+import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { VyaError, errorMessage } from './plugin-api/index.js';
+import { findConfigFile } from './core/config/find-config.js';
+import { ConfigError } from './core/config/config-error.js';
+import { CoreLogger } from './core/logger.js';
+import { loadRegistry } from './core/plugin-loader.js';
+import { Redactor } from './core/redactor.js';
+import { Runtime } from './core/runtime.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof VyaCommand)['baseFlags'] & T['flags']>;
+
+/**
+ * What every vya command shares: --config/--debug/--json, the runtime (config + plugins),
+ * cancellation on SIGINT/SIGTERM, and errors as one line plus a hint.
+ */
+export abstract class VyaCommand<T extends typeof Command = typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    config: Flags.string({ char: 'c', summary: 'Config file (default: $VYA_CONFIG, ./vya.yml, ~/.config/vya/vya.yml, /etc/vya/vya.yml).', helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ summary: 'Log debug lines and show stack traces.', helpGroup: 'GLOBAL' }),
+  };
+
+  protected readonly redactor = new Redactor();
+  protected readonly logger = new CoreLogger(this.redactor);
+  private readonly controller = new AbortController();
+  private runtimeInstance: Runtime | undefined;
+  private debugEnabled = false;
+
+  protected get abortSignal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    this.debugEnabled = this.argv.includes('--debug') || process.env.VYA_DEBUG === '1';
+    if (this.debugEnabled) this.logger.setLevel('debug');
+    const stop = (signal: NodeJS.Signals) => {
+      if (this.controller.signal.aborted) process.exit(130);
+      this.logger.warn(`${signal} received: stopping; partial uploads are removed (send it again to quit at once)`);
+      this.controller.abort(new Error(`interrupted by ${signal}`));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+
+  /** The loaded config and plugins; `requireConfig: false` for commands that work without a config file. */
+  protected async runtime(options: { configFlag?: string; requireConfig?: boolean } = {}): Promise<Runtime> {
+    if (this.runtimeInstance) return this.runtimeInstance;
+    const registry = await loadRegistry(this.config);
+    for (const failure of registry.failures) this.logger.warn(`plugin ${failure.plugin} failed to load: ${failure.error}`);
+    for (const conflict of registry.conflicts) this.logger.warn(conflict);
+    const configFile = await findConfigFile(options.configFlag);
+    if (!configFile && options.requireConfig !== false) {
+      throw new VyaError('no config file found', {
+        code: 'CONFIG_MISSING',
+        exitCode: 2,
+        hint: 'create one with `vya init`, or pass --config FILE (or set VYA_CONFIG)',
+      });
+    }
+    this.runtimeInstance = await Runtime.create({ registry, configFile, redactor: this.redactor, logger: this.logger });
+    return this.runtimeInstance;
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await this.runtimeInstance?.close();
+    return super.finally(error);
+  }
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error;
+    const { message, hint, code, exitCode, problems } = describeError(error);
+    const redact = (text: string) => this.redactor.redact(text);
+    if (this.jsonEnabled()) {
+      this.logJson({ error: { message: redact(message), code, hint, problems: problems?.map(redact) } });
+    } else {
+      this.logToStderr(`Error: ${redact(message)}`);
+      if (hint) this.logToStderr(`Hint: ${redact(hint)}`);
+      if (this.debugEnabled && error.stack) this.logToStderr(redact(error.stack));
+    }
+    return this.exit(exitCode);
+  }
+}
+
+function describeError(error: Error & { oclif?: { exit?: number } }): { message: string; hint?: string; code: string; exitCode: number; problems?: string[] } {
+  if (error instanceof VyaError) {
+    return { message: error.message, hint: error.hint, code: error.code, exitCode: error.exitCode, problems: error instanceof ConfigError ? error.problems : undefined };
+  }
+  if (error instanceof Errors.CLIError) {
+    // Flag and argument errors from oclif's parser: keep the first line, point at --help.
+    return { message: errorMessage(error).split('\n')[0], hint: 'see the command with --help', code: 'USAGE', exitCode: 2 };
+  }
+  return { message: errorMessage(error).split('\n')[0] || 'unexpected error', hint: 'run again with --debug for details', code: 'INTERNAL', exitCode: 1 };
+}

@@ -1,0 +1,41 @@
+import { Args, Flags } from '@oclif/core';
+import type { RunSummary } from '../plugin-api/index.js';
+import { VyaCommand } from '../base-command.js';
+import { runBackups, type BackupCommandResult } from '../core/backup/run-backups.js';
+import { ProgressLine, formatBytes } from '../core/progress.js';
+
+export default class Backup extends VyaCommand<typeof Backup> {
+  static override summary = 'Back up the units of one or more jobs (all jobs when none is named).';
+  static override description =
+    'Each unit (database, path set) is streamed from its source through compression and encryption into the sink, then its manifest is written. Exits 0 only when every unit of every job succeeded.';
+  static override examples = ['<%= config.bin %> backup', '<%= config.bin %> backup nightly-pg', '<%= config.bin %> backup --dry-run --json'];
+  static override strict = false;
+  static override args = { jobs: Args.string({ description: 'job names (default: every job)' }) };
+  static override flags = {
+    'dry-run': Flags.boolean({ summary: 'Show which units would be backed up, and where, without doing it.' }),
+  };
+
+  async run(): Promise<BackupCommandResult> {
+    const { flags, argv } = await this.parse(Backup);
+    const runtime = await this.runtime({ configFlag: flags.config });
+    const progress = ProgressLine.forTerminal(!this.jsonEnabled());
+    try {
+      const result = await runBackups(runtime, argv as string[], { dryRun: flags['dry-run'], signal: this.abortSignal, vyaVersion: this.config.version, progress });
+      if (result.plans) for (const plan of result.plans) this.log(`${plan.job}: ${plan.units.length} unit(s) from ${plan.source} to ${plan.sink}: ${plan.units.map((u) => u.unit).join(', ') || '(none)'}`);
+      for (const run of result.runs ?? []) this.log(describeRun(run));
+      if (!result.ok) process.exitCode = 1;
+      return result;
+    } finally {
+      progress?.stop();
+    }
+  }
+}
+
+function describeRun(run: RunSummary): string {
+  const lines = [`${run.job}: ${run.outcome}: ${run.totals.succeeded}/${run.totals.units} unit(s), ${formatBytes(run.totals.rawBytes)} read, ${formatBytes(run.totals.storedBytes)} stored`];
+  if (run.error) lines.push(`  error: ${run.error}`);
+  for (const unit of run.units) {
+    lines.push(unit.status === 'succeeded' ? `  ok      ${unit.unit}  ${unit.snapshotId}` : `  FAILED  ${unit.unit}  ${unit.error}`);
+  }
+  return lines.join('\n');
+}

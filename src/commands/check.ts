@@ -1,0 +1,31 @@
+import type { CheckItem } from '../plugin-api/index.js';
+import { VyaCommand } from '../base-command.js';
+import { ConfigError } from '../core/config/config-error.js';
+import { runChecks } from '../core/check/run-checks.js';
+
+export default class Check extends VyaCommand<typeof Check> {
+  static override summary = 'Validate the config and check every source, sink and notifier.';
+  static override description =
+    'Reports config problems with file, line and column; connects to each source (server version, tools present and new enough); proves each sink can write, read, list and delete; resolves every secret reference. Exits 0 only when everything passed.';
+  static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --config /etc/vya/vya.yml --json'];
+
+  async run(): Promise<{ ok: boolean; checks: CheckItem[] }> {
+    const { flags } = await this.parse(Check);
+    let checks: CheckItem[];
+    try {
+      const runtime = await this.runtime({ configFlag: flags.config });
+      checks = await runChecks(runtime, this.abortSignal);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      checks = error.problems.map((problem) => ({ name: 'config', ok: false, detail: problem }));
+    }
+    for (const item of checks) {
+      this.log(`${item.ok ? 'ok  ' : 'FAIL'}  ${item.name}: ${item.detail}${item.ok || !item.hint ? '' : `\n      hint: ${item.hint}`}`);
+    }
+    const ok = checks.every((item) => item.ok);
+    const failed = checks.filter((item) => !item.ok).length;
+    this.log(ok ? `all ${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`);
+    if (!ok) process.exitCode = 1;
+    return { ok, checks };
+  }
+}

@@ -1,0 +1,47 @@
+import { Args, Flags } from '@oclif/core';
+import { VyaCommand } from '../base-command.js';
+import { restoreSnapshot, type RestoreOutcome } from '../core/restore/restore-snapshot.js';
+
+export default class Restore extends VyaCommand<typeof Restore> {
+  static override summary = 'Restore a snapshot into a source (a database server) or a directory.';
+  static override description =
+    'SNAPSHOT is an id (or a unique prefix of one) from `vya snapshots`, or JOB/UNIT@latest. The stored bytes are checked against the manifest, decrypted and decompressed on the fly and streamed into the restore.';
+  static override examples = [
+    '<%= config.bin %> restore files-to-local/srv%2Fapp@latest --to /tmp/restored',
+    '<%= config.bin %> restore 20261125T020000Z-3f9a1c --to pg-main --database shop_restored --identity ~/.config/vya/age-identity.txt',
+    '<%= config.bin %> restore nightly-pg/shop@latest --to pg-main --clean --jobs 4',
+  ];
+  static override args = { snapshot: Args.string({ required: true, description: 'snapshot id, id prefix, or JOB/UNIT@latest' }) };
+  static override flags = {
+    to: Flags.string({ summary: 'A configured source to restore into, or a target directory for file snapshots.' }),
+    database: Flags.string({ summary: 'Restore a database under this name (created when missing).' }),
+    clean: Flags.boolean({ summary: 'Drop existing objects before restoring them.' }),
+    jobs: Flags.integer({ summary: 'Parallel restore workers, where the engine supports it.', min: 1, max: 64 }),
+    'dry-run': Flags.boolean({ summary: 'Show what would be restored without changing anything.' }),
+    overwrite: Flags.boolean({ summary: 'Overwrite existing files in the target directory.' }),
+    identity: Flags.string({ char: 'i', summary: 'age identity file to decrypt with (default: $VYA_AGE_IDENTITY).', multiple: true }),
+    sink: Flags.string({ summary: 'Only look for the snapshot in this sink.' }),
+  };
+
+  async run(): Promise<RestoreOutcome> {
+    const { args, flags } = await this.parse(Restore);
+    const runtime = await this.runtime({ configFlag: flags.config });
+    const result = await restoreSnapshot(
+      runtime,
+      args.snapshot,
+      {
+        to: flags.to,
+        database: flags.database,
+        clean: flags.clean,
+        jobs: flags.jobs,
+        dryRun: flags['dry-run'],
+        overwrite: flags.overwrite,
+        identityFiles: flags.identity ?? [],
+        sink: flags.sink,
+      },
+      this.abortSignal,
+    );
+    this.log(result.summary);
+    return result;
+  }
+}

@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import { VyaCommand } from '../base-command.js';
+import { summarize, type SnapshotSummary } from '../core/repository/manifest.js';
+import { findSnapshots } from '../core/snapshots/find-snapshots.js';
+import { formatSnapshotTable } from '../core/snapshots/format-table.js';
+
+export default class Snapshots extends VyaCommand<typeof Snapshots> {
+  static override summary = 'List the snapshots in the configured sinks.';
+  static override description = 'Only snapshots whose manifest was written are listed: an interrupted or failed backup never shows up here.';
+  static override examples = ['<%= config.bin %> snapshots', '<%= config.bin %> snapshots --job nightly-pg --unit shop', '<%= config.bin %> snapshots --json'];
+  static override flags = {
+    job: Flags.string({ summary: 'Only snapshots of this job.' }),
+    unit: Flags.string({ summary: 'Only snapshots of this unit (database, path set).', dependsOn: ['job'] }),
+    sink: Flags.string({ summary: 'Only look in this sink.' }),
+  };
+
+  async run(): Promise<SnapshotSummary[]> {
+    const { flags } = await this.parse(Snapshots);
+    const runtime = await this.runtime({ configFlag: flags.config });
+    const snapshots = (await findSnapshots(runtime, { job: flags.job, unit: flags.unit, sink: flags.sink })).map(({ manifest }) => summarize(manifest));
+    if (snapshots.length === 0) this.log('no snapshots');
+    else this.log(formatSnapshotTable(snapshots));
+    return snapshots;
+  }
+}

@@ -1,0 +1,37 @@
+import { Args, Flags } from '@oclif/core';
+import { VyaError } from '../plugin-api/index.js';
+import { VyaCommand } from '../base-command.js';
+import { findSnapshots, resolveSnapshot } from '../core/snapshots/find-snapshots.js';
+import { verifySnapshots, type VerifyResult } from '../core/verify/verify-snapshots.js';
+
+export default class Verify extends VyaCommand<typeof Verify> {
+  static override summary = 'Re-read stored snapshots and check them end to end.';
+  static override description =
+    "Checks each snapshot's stored bytes against the sha256 in its manifest, then decrypts and decompresses it to the end. Without an identity for an encrypted snapshot, only the stored bytes are checked, and the output says so. Exits 1 when any snapshot fails.";
+  static override examples = ['<%= config.bin %> verify nightly-pg/shop@latest -i ~/.config/vya/age-identity.txt', '<%= config.bin %> verify --all', '<%= config.bin %> verify --all --job nightly-pg --json'];
+  static override args = { snapshot: Args.string({ description: 'snapshot id, id prefix, or JOB/UNIT@latest' }) };
+  static override flags = {
+    all: Flags.boolean({ summary: 'Verify every snapshot (narrowed by --job/--unit/--sink).' }),
+    job: Flags.string({ summary: 'With --all: only this job.' }),
+    unit: Flags.string({ summary: 'With --all: only this unit.', dependsOn: ['job'] }),
+    sink: Flags.string({ summary: 'Only this sink.' }),
+    identity: Flags.string({ char: 'i', summary: 'age identity file to decrypt with (default: $VYA_AGE_IDENTITY).', multiple: true }),
+  };
+
+  async run(): Promise<{ ok: boolean; results: VerifyResult[] }> {
+    const { args, flags } = await this.parse(Verify);
+    if (!args.snapshot && !flags.all) throw new VyaError('name a snapshot or pass --all', { code: 'USAGE', exitCode: 2, hint: 'vya verify JOB/UNIT@latest, or vya verify --all' });
+    const runtime = await this.runtime({ configFlag: flags.config });
+    const query = { job: flags.job, unit: flags.unit, sink: flags.sink };
+    const snapshots = args.snapshot ? [await resolveSnapshot(runtime, args.snapshot, query)] : await findSnapshots(runtime, query);
+    const results = await verifySnapshots(runtime, snapshots, flags.identity ?? [], this.abortSignal);
+    for (const r of results) {
+      const detail = r.ok ? (r.note ?? (r.checked === 'full' ? 'checksum, decryption and decompression ok' : 'checksum ok')) : r.error;
+      this.log(`${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.job}/${r.unit}  ${detail}`);
+    }
+    const ok = results.every((r) => r.ok);
+    this.log(`${results.filter((r) => r.ok).length}/${results.length} snapshot(s) verified`);
+    if (!ok) process.exitCode = 1;
+    return { ok, results };
+  }
+}

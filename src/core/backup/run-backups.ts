@@ -1,0 +1,38 @@
+import { VyaError, type RunSummary } from '../../plugin-api/index.js';
+import type { ProgressLine } from '../progress.js';
+import type { Runtime } from '../runtime.js';
+import { planJob, runJob, type DryRunPlan } from './run-job.js';
+
+export interface BackupCommandResult {
+  ok: boolean;
+  runs?: RunSummary[];
+  plans?: DryRunPlan[];
+}
+
+export interface BackupOptions {
+  dryRun: boolean;
+  signal: AbortSignal;
+  vyaVersion: string;
+  progress?: ProgressLine;
+}
+
+/** `vya backup [JOB...]`: the named jobs (or all), one after another. */
+export async function runBackups(runtime: Runtime, jobNames: string[], options: BackupOptions): Promise<BackupCommandResult> {
+  const names = jobNames.length > 0 ? jobNames : Object.keys(runtime.config.jobs);
+  if (names.length === 0) throw new VyaError('the config defines no jobs', { code: 'NO_JOBS', exitCode: 2, hint: 'add a job under "jobs:" (see `vya init`)' });
+  const unknown = names.filter((name) => !(name in runtime.config.jobs));
+  if (unknown.length > 0) {
+    throw new VyaError(`no job named "${unknown[0]}"`, { code: 'UNKNOWN_NAME', exitCode: 2, hint: `defined jobs: ${Object.keys(runtime.config.jobs).join(', ') || 'none'}` });
+  }
+  if (options.dryRun) {
+    const plans: DryRunPlan[] = [];
+    for (const name of names) plans.push(await planJob(runtime, name, options.signal));
+    return { ok: true, plans };
+  }
+  const runs: RunSummary[] = [];
+  for (const name of names) {
+    if (options.signal.aborted) break;
+    runs.push(await runJob(runtime, name, options));
+  }
+  return { ok: runs.length === names.length && runs.every((run) => run.outcome === 'succeeded'), runs };
+}

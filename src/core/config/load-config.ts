@@ -1,0 +1,91 @@
+import { dirname } from 'node:path';
+import type { Registry, InstanceKind } from '../registry.js';
+import { ConfigDocument, type DocPath } from './config-document.js';
+import { ConfigError } from './config-error.js';
+import { configSchema, NAME_MESSAGE } from './schema.js';
+import { formatPath, validateAgainstSchema, type SchemaProblem } from './schema-validator.js';
+import type { InstanceConfig, VyaConfig } from './types.js';
+
+export interface LoadedConfig {
+  config: VyaConfig;
+  file: string;
+  dir: string;
+  document: ConfigDocument;
+}
+
+const SECTIONS: { section: 'sources' | 'sinks' | 'notifiers'; kind: InstanceKind }[] = [
+  { section: 'sources', kind: 'sources' },
+  { section: 'sinks', kind: 'sinks' },
+  { section: 'notifiers', kind: 'notifiers' },
+];
+
+/** Parses and validates a config file completely: structure, references, and each plugin's keys. */
+export async function loadConfig(file: string, registry: Registry): Promise<LoadedConfig> {
+  const document = await ConfigDocument.load(file);
+  return checkConfig(document, registry);
+}
+
+export function checkConfig(document: ConfigDocument, registry: Registry): LoadedConfig {
+  const problems = validateAgainstSchema(configSchema, document.data);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => render(document, problem)));
+  const config = normalize(document.data as Partial<VyaConfig>);
+  const lines = [...checkInstances(config, document, registry), ...checkReferences(config, document)];
+  if (lines.length > 0) throw new ConfigError(lines);
+  return { config, file: document.file, dir: dirname(document.file), document };
+}
+
+function normalize(data: Partial<VyaConfig>): VyaConfig {
+  return {
+    ...data,
+    sources: data.sources ?? {},
+    sinks: data.sinks ?? {},
+    notifiers: data.notifiers ?? {},
+    jobs: data.jobs ?? {},
+  };
+}
+
+function checkInstances(config: VyaConfig, document: ConfigDocument, registry: Registry): string[] {
+  const lines: string[] = [];
+  const check = (kind: InstanceKind, path: DocPath, instance: InstanceConfig) => {
+    if (!registry.has(kind, instance.type)) {
+      const error = registry.unknownTypeError(kind, instance.type, document.locate([...path, 'type']));
+      lines.push(`${error.message} (${error.hint})`);
+      return;
+    }
+    for (const problem of registry.validate(kind, instance.type, instance)) {
+      lines.push(render(document, { ...problem, path: [...path, ...problem.path] }));
+    }
+  };
+  for (const { section, kind } of SECTIONS) {
+    for (const [name, instance] of Object.entries(config[section])) check(kind, [section, name], instance);
+  }
+  for (const [name, value] of Object.entries(config.secrets ?? {})) {
+    if (name !== 'store' && typeof value === 'object') check('secretStores', ['secrets', name], value);
+  }
+  return lines;
+}
+
+function checkReferences(config: VyaConfig, document: ConfigDocument): string[] {
+  const lines: string[] = [];
+  const expect = (path: DocPath, value: string, section: 'sources' | 'sinks' | 'notifiers') => {
+    if (!(value in config[section])) {
+      const known = Object.keys(config[section]).join(', ') || 'none defined';
+      lines.push(`${document.locate(path)}: ${formatPath(path)}: no ${section.slice(0, -1)} named "${value}" (defined: ${known})`);
+    }
+  };
+  for (const [name, job] of Object.entries(config.jobs)) {
+    expect(['jobs', name, 'source'], job.source, 'sources');
+    expect(['jobs', name, 'sink'], job.sink, 'sinks');
+    (job.notify ?? []).forEach((notifier, i) => expect(['jobs', name, 'notify', i], notifier, 'notifiers'));
+  }
+  const store = config.secrets?.store;
+  if (store !== undefined && typeof config.secrets?.[store] !== 'object') {
+    lines.push(`${document.locate(['secrets', 'store'])}: secrets.store: no secret store named "${store}"`);
+  }
+  return lines;
+}
+
+function render(document: ConfigDocument, problem: SchemaProblem): string {
+  const message = problem.message === 'is not a valid name' ? `is not a valid name: ${NAME_MESSAGE}` : problem.message;
+  return `${document.locate(problem.path, { key: problem.atKey })}: ${formatPath(problem.path) || '(top level)'}: ${message}`;
+}

@@ -1,0 +1,83 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { JsonSchema } from '../../plugin-api/index.js';
+import type { DocPath } from './config-document.js';
+
+/** One thing wrong in a config: where (as a path in the document) and what was expected. */
+export interface SchemaProblem {
+  path: DocPath;
+  message: string;
+  /** True when the problem is about the key itself (unknown key), not its value. */
+  atKey?: boolean;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+
+/** Validates `data` against `schema`; paths are relative to `basePath`. */
+export function validateAgainstSchema(schema: JsonSchema, data: unknown, basePath: DocPath = []): SchemaProblem[] {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (validate(data)) return [];
+  return dedupe((validate.errors ?? []).filter(isUseful).map((error) => describe(error, basePath)));
+}
+
+function isUseful(error: ErrorObject): boolean {
+  // oneOf/anyOf/if wrappers only repeat what their branches already said.
+  return !['oneOf', 'anyOf', 'if'].includes(error.keyword);
+}
+
+function describe(error: ErrorObject, basePath: DocPath): SchemaProblem {
+  const path = [...basePath, ...pointerToPath(error.instancePath)];
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { path: [...path, String(params.additionalProperty)], message: 'unknown key', atKey: true };
+    case 'required':
+      return { path, message: `missing required key "${String(params.missingProperty)}"` };
+    case 'enum':
+      return { path, message: `must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}` };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'type':
+      return { path, message: `must be ${articled(String(params.type))}` };
+    case 'propertyNames':
+      return { path: [...path, String(params.propertyName)], message: 'is not a valid name', atKey: true };
+    case 'pattern':
+      return { path, message: `does not match the expected form ${String(params.pattern)}` };
+    case 'minProperties':
+      return { path, message: 'must not be empty' };
+    default:
+      return { path, message: error.message ?? 'is not valid' };
+  }
+}
+
+function articled(type: string): string {
+  const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false' };
+  return type.split(',').map((t) => names[t] ?? t).join(' or ');
+}
+
+function pointerToPath(pointer: string): DocPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function dedupe(problems: SchemaProblem[]): SchemaProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.path.join('.')}|${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function formatPath(path: DocPath): string {
+  return path.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('.').replace(/\.\[/g, '[');
+}

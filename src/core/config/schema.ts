@@ -1,0 +1,141 @@
+import type { JsonSchema } from '../../plugin-api/index.js';
+
+const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' };
+const nameMessage = 'names use letters, digits, ".", "_" and "-", starting with a letter or digit';
+
+const instance: JsonSchema = {
+  type: 'object',
+  required: ['type'],
+  properties: { type: { type: 'string', minLength: 1 } },
+};
+
+const instances: JsonSchema = { type: 'object', propertyNames: name, additionalProperties: instance };
+
+const count = { type: 'integer', minimum: 0 };
+
+export const compressionSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['algorithm'],
+  properties: {
+    algorithm: { enum: ['zstd', 'gzip', 'none'] },
+    level: { type: 'integer', minimum: -7, maximum: 22 },
+  },
+};
+
+export const encryptionSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    recipients: { type: 'array', items: { type: 'string', pattern: '^age1[02-9ac-hj-np-z]{58}$' }, minItems: 1 },
+    recipients_file: { type: 'string', minLength: 1 },
+    passphrase: { type: 'string', minLength: 1 },
+  },
+  minProperties: 1,
+};
+
+export const retentionSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    keep_last: count,
+    keep_hourly: count,
+    keep_daily: count,
+    keep_weekly: count,
+    keep_monthly: count,
+    keep_yearly: count,
+    keep_within: { type: 'string', pattern: '^([0-9]+[yMwdhm])+$' },
+    timezone: { type: 'string', minLength: 1 },
+  },
+};
+
+export const scheduleSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cron'],
+  properties: {
+    cron: { type: 'string', minLength: 1 },
+    timezone: { type: 'string', minLength: 1 },
+    jitter_seconds: count,
+    timeout: { type: 'string', pattern: '^([0-9]+[dhms])+$' },
+    retries: count,
+  },
+};
+
+export const jobSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['source', 'sink'],
+  properties: {
+    description: { type: 'string' },
+    source: { type: 'string', minLength: 1 },
+    sink: { type: 'string', minLength: 1 },
+    compression: compressionSchema,
+    encryption: encryptionSchema,
+    retention: retentionSchema,
+    schedule: scheduleSchema,
+    prune: { type: 'boolean' },
+    notify: { type: 'array', items: { type: 'string' } },
+    concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+  },
+};
+
+export const metricsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    textfile: { type: 'string', minLength: 1 },
+    pushgateway: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', minLength: 1 },
+        job: { type: 'string', minLength: 1 },
+        timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
+  },
+};
+
+export const reportsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    title: { type: 'string' },
+    stale_after_hours: { type: 'number', exclusiveMinimum: 0 },
+  },
+};
+
+export const daemonSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+    heartbeat_seconds: { type: 'integer', minimum: 1 },
+  },
+};
+
+/** The shape of vya.yml. Each instance's own keys are checked by its plugin's schema. */
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    version: { const: 1 },
+    state_dir: { type: 'string', minLength: 1 },
+    secrets: {
+      type: 'object',
+      properties: { store: { type: 'string' } },
+      additionalProperties: instance,
+    },
+    sources: instances,
+    sinks: instances,
+    notifiers: instances,
+    jobs: { type: 'object', propertyNames: name, additionalProperties: jobSchema },
+    metrics: metricsSchema,
+    reports: reportsSchema,
+    daemon: daemonSchema,
+  },
+};
+
+export const NAME_MESSAGE = nameMessage;

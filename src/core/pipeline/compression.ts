@@ -1,0 +1,52 @@
+import { availableParallelism } from 'node:os';
+import { PassThrough, type Transform } from 'node:stream';
+import { constants as zlibConstants, createGunzip, createGzip } from 'node:zlib';
+import { CompressStream, DecompressStream } from 'zstd-napi';
+import { VyaError } from '../../plugin-api/index.js';
+import type { CompressionAlgorithm, CompressionConfig } from '../config/types.js';
+
+export const DEFAULT_COMPRESSION: CompressionConfig = { algorithm: 'zstd', level: 3 };
+
+const EXTENSIONS: Record<CompressionAlgorithm, string> = { zstd: 'zst', gzip: 'gz', none: '' };
+
+export function compressionExtension(algorithm: CompressionAlgorithm): string {
+  return EXTENSIONS[algorithm];
+}
+
+/**
+ * zstd runs in zstd's own worker threads (as fast as the CLI with `-T2`), so the event loop
+ * stays free for hashing, encryption and I/O.
+ */
+export function createCompressStream(config: CompressionConfig = DEFAULT_COMPRESSION): Transform {
+  switch (config.algorithm) {
+    case 'zstd':
+      return new CompressStream({
+        compressionLevel: config.level ?? 3,
+        nbWorkers: Math.max(2, Math.min(availableParallelism(), 8)),
+        checksumFlag: true,
+      });
+    case 'gzip':
+      return createGzip({ level: clamp(config.level ?? 6, 1, 9), chunkSize: 64 * 1024 });
+    case 'none':
+      return new PassThrough();
+    default:
+      throw new VyaError(`unknown compression "${String(config.algorithm)}"`, { hint: 'use zstd, gzip or none' });
+  }
+}
+
+export function createDecompressStream(algorithm: CompressionAlgorithm): Transform {
+  switch (algorithm) {
+    case 'zstd':
+      return new DecompressStream();
+    case 'gzip':
+      return createGunzip({ chunkSize: 64 * 1024, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    case 'none':
+      return new PassThrough();
+    default:
+      throw new VyaError(`snapshot uses unknown compression "${String(algorithm)}"`, { hint: 'upgrade vya' });
+  }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

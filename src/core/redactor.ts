@@ -1,0 +1,32 @@
+const MASK = '***';
+const MIN_SECRET_LENGTH = 3;
+
+/**
+ * Removes known secret values from text before it reaches a terminal, a log, an error or a
+ * report. Every secret that is resolved from a store, or that a plugin declares, is added.
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  add(value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    // Encoded forms turn up in URLs and JSON.
+    this.secrets.add(encodeURIComponent(value));
+    this.secrets.add(JSON.stringify(value).slice(1, -1));
+    this.pattern = undefined;
+  }
+
+  redact(text: string): string {
+    let result = text.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`);
+    if (this.secrets.size === 0) return result;
+    this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    result = result.replace(this.pattern, MASK);
+    return result;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
