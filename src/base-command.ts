@@ -1,4 +1,4 @@
-import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { Command, Flags, Errors } from '@oclif/core';
 import { VyaError, errorMessage } from './plugin-api/index.js';
 import { findConfigFile } from './core/config/find-config.js';
 import { ConfigError } from './core/config/config-error.js';
@@ -7,13 +7,11 @@ import { loadRegistry } from './core/plugin-loader.js';
 import { Redactor } from './core/redactor.js';
 import { Runtime } from './core/runtime.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof VyaCommand)['baseFlags'] & T['flags']>;
-
 /**
  * What every vya command shares: --config/--debug/--json, the runtime (config + plugins),
  * cancellation on SIGINT/SIGTERM, and errors as one line plus a hint.
  */
-export abstract class VyaCommand<T extends typeof Command = typeof Command> extends Command {
+export abstract class VyaCommand extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {

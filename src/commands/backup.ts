@@ -4,7 +4,7 @@ import { VyaCommand } from '../base-command.js';
 import { runBackups, type BackupCommandResult } from '../core/backup/run-backups.js';
 import { ProgressLine, formatBytes } from '../core/progress.js';
 
-export default class Backup extends VyaCommand<typeof Backup> {
+export default class Backup extends VyaCommand {
   static override summary = 'Back up the units of one or more jobs (all jobs when none is named).';
   static override description =
     'Each unit (database, path set) is streamed from its source through compression and encryption into the sink, then its manifest is written. Exits 0 only when every unit of every job succeeded.';

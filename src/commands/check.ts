@@ -3,7 +3,7 @@ import { VyaCommand } from '../base-command.js';
 import { ConfigError } from '../core/config/config-error.js';
 import { runChecks } from '../core/check/run-checks.js';
 
-export default class Check extends VyaCommand<typeof Check> {
+export default class Check extends VyaCommand {
   static override summary = 'Validate the config and check every source, sink and notifier.';
   static override description =
     'Reports config problems with file, line and column; connects to each source (server version, tools present and new enough); proves each sink can write, read, list and delete; resolves every secret reference. Exits 0 only when everything passed.';

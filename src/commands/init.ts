@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VyaCommand } from '../base-command.js';
 import { initConfig, type InitResult } from '../core/init/init-config.js';
 
-export default class Init extends VyaCommand<typeof Init> {
+export default class Init extends VyaCommand {
   static override summary = 'Write a commented starter vya.yml: files backed up to a local directory.';
   static override description = 'The config works as written. With encryption (the default) a new age identity is written beside it, mode 0600: keep a copy somewhere safe.';
   static override examples = [

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { VyaCommand } from '../base-command.js';
 import { restoreSnapshot, type RestoreOutcome } from '../core/restore/restore-snapshot.js';
 
-export default class Restore extends VyaCommand<typeof Restore> {
+export default class Restore extends VyaCommand {
   static override summary = 'Restore a snapshot into a source (a database server) or a directory.';
   static override description =
     'SNAPSHOT is an id (or a unique prefix of one) from `vya snapshots`, or JOB/UNIT@latest. The stored bytes are checked against the manifest, decrypted and decompressed on the fly and streamed into the restore.';

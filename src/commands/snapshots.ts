@@ -4,7 +4,7 @@ import { summarize, type SnapshotSummary } from '../core/repository/manifest.js'
 import { findSnapshots } from '../core/snapshots/find-snapshots.js';
 import { formatSnapshotTable } from '../core/snapshots/format-table.js';
 
-export default class Snapshots extends VyaCommand<typeof Snapshots> {
+export default class Snapshots extends VyaCommand {
   static override summary = 'List the snapshots in the configured sinks.';
   static override description = 'Only snapshots whose manifest was written are listed: an interrupted or failed backup never shows up here.';
   static override examples = ['<%= config.bin %> snapshots', '<%= config.bin %> snapshots --job nightly-pg --unit shop', '<%= config.bin %> snapshots --json'];

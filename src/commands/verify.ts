@@ -4,7 +4,7 @@ import { VyaCommand } from '../base-command.js';
 import { findSnapshots, resolveSnapshot } from '../core/snapshots/find-snapshots.js';
 import { verifySnapshots, type VerifyResult } from '../core/verify/verify-snapshots.js';
 
-export default class Verify extends VyaCommand<typeof Verify> {
+export default class Verify extends VyaCommand {
   static override summary = 'Re-read stored snapshots and check them end to end.';
   static override description =
     "Checks each snapshot's stored bytes against the sha256 in its manifest, then decrypts and decompresses it to the end. Without an identity for an encrypted snapshot, only the stored bytes are checked, and the output says so. Exits 1 when any snapshot fails.";
