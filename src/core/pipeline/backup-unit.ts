@@ -50,7 +50,7 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
     const results = await Promise.allSettled([
       firstFailureAborts(pipeline(stages, { signal: controller.signal }), controller),
       firstFailureAborts(request.sink.instance.put(key, stored, controller.signal), controller),
-      firstFailureAborts(output.completed, controller),
+      firstFailureAborts(settleOnAbort(output.completed, controller.signal), controller),
     ]);
     const failure = pickFailure(results);
     if (failure) throw failure;
@@ -80,6 +80,16 @@ async function firstFailureAborts<T>(promise: Promise<T>, controller: AbortContr
     if (!controller.signal.aborted) controller.abort(error);
     throw error;
   }
+}
+
+/** A source that does not settle `completed` after an abort must not hang the run. */
+function settleOnAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The root cause: the first error that is not just the echo of our own abort. */
