@@ -44,7 +44,7 @@ export const retentionSchema: JsonSchema = {
     keep_weekly: count,
     keep_monthly: count,
     keep_yearly: count,
-    keep_within: { type: 'string', pattern: '^([0-9]+[yMwdhm])+$' },
+    keep_within: { type: 'string', pattern: '^([0-9]+[ymwdh])+$' },
     timezone: { type: 'string', minLength: 1 },
   },
 };
