@@ -6,6 +6,7 @@ import { backupUnit } from '../pipeline/backup-unit.js';
 import { DEFAULT_COMPRESSION } from '../pipeline/compression.js';
 import { planEncryption } from '../pipeline/encryption.js';
 import type { ProgressLine } from '../progress.js';
+import { RepositoryLocks, type HeldLock } from '../locks/repository-lock.js';
 import { dataKey } from '../repository/keys.js';
 import { Repository } from '../repository/repository.js';
 import { newRunId } from '../repository/snapshot-id.js';
@@ -71,7 +72,7 @@ async function prepareJob(runtime: Runtime, jobName: string, job: JobConfig) {
   const plugins = Object.fromEntries(
     [runtime.registry.pluginOf('sources', sourceType), runtime.registry.pluginOf('sinks', sinkType)].map((plugin) => [plugin.name, plugin.version]),
   );
-  return { source, sourceType, sink, encryption, plugins, repository: new Repository(sink, job.sink, runtime.logger) };
+  return { source, sourceType, sink, encryption, plugins, repository: new Repository(sink, job.sink, runtime.logger), locks: new RepositoryLocks(sink, runtime.logger) };
 }
 
 async function backupOne(
@@ -87,7 +88,9 @@ async function backupOne(
   const label = `${jobName}/${unit.name}`;
   const base = { job: jobName, source: job.source, sink: job.sink, unit: unit.name, startedAt: startedAt.toISOString() };
   const onProgress = options.progress?.start(label);
+  let lock: HeldLock | undefined;
   try {
+    lock = await context.locks.acquire(jobName, unit.name, 'backup');
     const manifest = await backupUnit({
       job: jobName,
       runId,
@@ -110,6 +113,7 @@ async function backupOne(
     runtime.logger.error(message);
     return { ...base, ...finished(startedAt), status: 'failed', rawBytes: 0, storedBytes: 0, error: message };
   } finally {
+    await lock?.release();
     options.progress?.finish(label);
   }
 }

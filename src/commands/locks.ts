@@ -1,0 +1,28 @@
+import { Flags } from '@oclif/core';
+import { VyaCommand } from '../base-command.js';
+import { RepositoryLocks, type ListedLock } from '../core/locks/repository-lock.js';
+import { sinksFor } from '../core/snapshots/find-snapshots.js';
+
+export default class Locks extends VyaCommand {
+  static override summary = 'List the locks held in the repositories, and whether they are stale.';
+  static override examples = ['<%= config.bin %> locks', '<%= config.bin %> locks --job nightly-pg --json'];
+  static override flags = {
+    job: Flags.string({ summary: 'Only locks of this job.' }),
+    sink: Flags.string({ summary: 'Only this sink.' }),
+  };
+
+  async run(): Promise<(ListedLock & { sink: string })[]> {
+    const { flags } = await this.parse(Locks);
+    const runtime = await this.runtime({ configFlag: flags.config });
+    const all: (ListedLock & { sink: string })[] = [];
+    for (const sinkName of sinksFor(runtime, { job: flags.job, sink: flags.sink })) {
+      const locks = await new RepositoryLocks(await runtime.sink(sinkName), runtime.logger).list(flags.job);
+      all.push(...locks.map((lock) => ({ ...lock, sink: sinkName })));
+    }
+    if (all.length === 0) this.log('no locks');
+    for (const lock of all) {
+      this.log(`${lock.stale ? 'STALE ' : 'held  '}  ${lock.sink}  ${lock.job}/${lock.unit}  ${lock.operation} by ${lock.host} pid ${lock.pid} since ${lock.created_at}, expires ${lock.expires_at}`);
+    }
+    return all;
+  }
+}
