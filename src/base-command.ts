@@ -86,7 +86,11 @@ function describeError(error: Error & { oclif?: { exit?: number } }): { message:
   }
   if (error instanceof Errors.CLIError) {
     // Flag and argument errors from oclif's parser: keep the first line, point at --help.
-    return { message: errorMessage(error).split('\n')[0], hint: 'see the command with --help', code: 'USAGE', exitCode: 2 };
+    const lines = errorMessage(error)
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !/^See more help/.test(line) && !/^The following errors? occurred:?$/.test(line));
+    return { message: lines.join('; ') || 'invalid usage', hint: 'see the command with --help', code: 'USAGE', exitCode: 2 };
   }
   return { message: errorMessage(error).split('\n')[0] || 'unexpected error', hint: 'run again with --debug for details', code: 'INTERNAL', exitCode: 1 };
 }

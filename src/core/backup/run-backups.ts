@@ -1,8 +1,7 @@
 import { VyaError, type RunSummary } from '../../plugin-api/index.js';
 import type { ProgressLine } from '../progress.js';
 import type { Runtime } from '../runtime.js';
-import { errorMessage } from '../../plugin-api/index.js';
-import { pruneJob } from '../retention/prune.js';
+import { afterRun } from './after-run.js';
 import { planJob, runJob, type DryRunPlan } from './run-job.js';
 
 export interface BackupCommandResult {
@@ -36,20 +35,8 @@ export async function runBackups(runtime: Runtime, jobNames: string[], options: 
     if (options.signal.aborted) break;
     const run = await runJob(runtime, name, options);
     runs.push(run);
-    await pruneAfterRun(runtime, run);
+    await afterRun(runtime, run);
   }
   return { ok: runs.length === names.length && runs.every((run) => run.outcome === 'succeeded'), runs };
 }
 
-/** `prune: true`: after a run in which every unit succeeded, apply the job's retention. */
-async function pruneAfterRun(runtime: Runtime, run: RunSummary): Promise<void> {
-  const job = runtime.config.jobs[run.job];
-  if (!job.prune || run.outcome !== 'succeeded') return;
-  try {
-    const report = await pruneJob(runtime, run.job, { dryRun: false, lockWaitMs: 60_000 });
-    runtime.logger.info(`${run.job}: pruned ${report.removed} snapshot(s), kept ${report.kept}`);
-  } catch (error) {
-    // The backup itself succeeded; a failed prune is reported, and retried by the next run.
-    runtime.logger.warn(`${run.job}: prune after backup failed: ${runtime.redactor.redact(errorMessage(error))}`);
-  }
-}

@@ -1,0 +1,143 @@
+import { writeFile, mkdir, rename } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Cron } from 'croner';
+import pLimit from 'p-limit';
+import { errorMessage, type RunSummary } from '../../plugin-api/index.js';
+import { afterRun } from '../backup/after-run.js';
+import { runJob } from '../backup/run-job.js';
+import { parseDurationMs } from '../retention/duration.js';
+import type { Runtime } from '../runtime.js';
+import { parseSchedule } from './cron.js';
+
+export interface DaemonOptions {
+  vyaVersion: string;
+  signal: AbortSignal;
+  /** Delay before retry n (1-based); exponential from 30 s by default. */
+  retryDelayMs?: (attempt: number) => number;
+  onRun?: (run: RunSummary, attempt: number) => void;
+}
+
+interface ScheduledJob {
+  name: string;
+  cron: Cron;
+  running: boolean;
+}
+
+/**
+ * `vya daemon`: runs each job on its cron schedule, in the foreground. A job never overlaps
+ * itself (a tick while it runs is skipped and logged); at most `daemon.concurrency` jobs run
+ * at once; a job's `timeout` aborts it cleanly; failed runs are retried with backoff. On stop,
+ * no new run starts and running ones are aborted, which removes their partial uploads.
+ */
+export class Daemon {
+  private readonly jobs: ScheduledJob[] = [];
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly active = new Set<Promise<void>>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly options: DaemonOptions,
+  ) {
+    const daemon = runtime.config.daemon as { concurrency?: number; heartbeat_seconds?: number } | undefined;
+    this.limit = pLimit(daemon?.concurrency ?? 2);
+    for (const [name, job] of Object.entries(runtime.config.jobs)) {
+      if (job.schedule) this.jobs.push({ name, cron: parseSchedule(name, job.schedule), running: false });
+    }
+  }
+
+  get scheduledJobs(): string[] {
+    return this.jobs.map((job) => job.name);
+  }
+
+  /** Runs until the signal aborts; resolves once every started run has finished. */
+  async run(): Promise<void> {
+    const log = this.runtime.logger;
+    if (this.jobs.length === 0) throw new Error('no job has a schedule');
+    for (const job of this.jobs) {
+      job.cron.schedule(() => this.tick(job));
+      job.cron.resume();
+      log.info(`scheduled ${job.name}: next run ${job.cron.nextRun()?.toISOString() ?? 'never'}`);
+    }
+    await this.writeHeartbeat();
+    const seconds = (this.runtime.config.daemon as { heartbeat_seconds?: number } | undefined)?.heartbeat_seconds ?? 60;
+    this.heartbeat = setInterval(() => void this.writeHeartbeat(), seconds * 1000);
+    await new Promise<void>((resolve) => {
+      if (this.options.signal.aborted) return resolve();
+      this.options.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    log.info('stopping: no new runs; waiting for running jobs to abort cleanly');
+    for (const job of this.jobs) job.cron.stop();
+    clearInterval(this.heartbeat);
+    await Promise.allSettled(this.active);
+    await this.writeHeartbeat(true);
+  }
+
+  private tick(job: ScheduledJob): void {
+    if (this.options.signal.aborted) return;
+    if (job.running) {
+      this.runtime.logger.warn(`${job.name}: skipping this tick, the previous run is still running`);
+      return;
+    }
+    job.running = true;
+    const done = this.limit(() => this.runWithRetries(job.name)).finally(() => {
+      job.running = false;
+      this.active.delete(done);
+    });
+    this.active.add(done);
+  }
+
+  private async runWithRetries(name: string): Promise<void> {
+    const schedule = this.runtime.config.jobs[name].schedule;
+    const retries = schedule?.retries ?? 0;
+    await this.sleep(Math.random() * (schedule?.jitter_seconds ?? 0) * 1000);
+    for (let attempt = 1; attempt <= retries + 1 && !this.options.signal.aborted; attempt++) {
+      const run = await this.runOnce(name);
+      this.options.onRun?.(run, attempt);
+      await afterRun(this.runtime, run);
+      if (run.outcome === 'succeeded' || attempt > retries) return;
+      const delay = this.options.retryDelayMs?.(attempt) ?? 30_000 * 2 ** (attempt - 1);
+      this.runtime.logger.warn(`${name}: run ${run.outcome}; retry ${attempt} of ${retries} in ${Math.round(delay / 1000)} s`);
+      await this.sleep(delay);
+    }
+  }
+
+  private async runOnce(name: string): Promise<RunSummary> {
+    const timeout = this.runtime.config.jobs[name].schedule?.timeout;
+    const signals = [this.options.signal];
+    if (timeout) signals.push(AbortSignal.timeout(parseDurationMs(timeout)));
+    const signal = AbortSignal.any(signals);
+    const run = await runJob(this.runtime, name, { signal, vyaVersion: this.options.vyaVersion });
+    if (timeout && signal.aborted && !this.options.signal.aborted) this.runtime.logger.error(`${name}: aborted after its timeout of ${timeout}`);
+    return run;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (ms <= 0 || this.options.signal.aborted) return resolve();
+      const timer = setTimeout(resolve, ms);
+      this.options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+
+  /** A small file monitoring can read: the daemon is alive, what runs, what is next. */
+  private async writeHeartbeat(stopped = false): Promise<void> {
+    const path = join(this.runtime.stateDir, 'daemon-heartbeat.json');
+    const body = {
+      host: hostname(),
+      pid: process.pid,
+      at: new Date().toISOString(),
+      stopped,
+      running: this.jobs.filter((job) => job.running).map((job) => job.name),
+      next: Object.fromEntries(this.jobs.map((job) => [job.name, job.cron.nextRun()?.toISOString() ?? null])),
+    };
+    try {
+      await mkdir(this.runtime.stateDir, { recursive: true });
+      await writeFile(`${path}.tmp`, JSON.stringify(body, null, 2));
+      await rename(`${path}.tmp`, path);
+    } catch (error) {
+      this.runtime.logger.warn(`could not write the heartbeat ${path}: ${errorMessage(error)}`);
+    }
+  }
+}
