@@ -1,0 +1,2 @@
+export { PostgresSource } from './postgres-source.js';
+export { postgresSourceDefinition } from './register.js';
