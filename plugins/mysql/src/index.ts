@@ -1,0 +1,2 @@
+export { MysqlSource } from './mysql-source.js';
+export { mariadbSourceDefinition, mysqlSourceDefinition } from './register.js';
