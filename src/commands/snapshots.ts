@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { VyaCommand } from '../base-command.js';
 import { summarize, type SnapshotSummary } from '../core/repository/manifest.js';
-import { findSnapshots } from '../core/snapshots/find-snapshots.js';
+import { listSnapshotsEverywhere } from '../core/snapshots/find-snapshots.js';
 import { formatSnapshotTable } from '../core/snapshots/format-table.js';
 
 export default class Snapshots extends VyaCommand {
@@ -17,7 +17,10 @@ export default class Snapshots extends VyaCommand {
   async run(): Promise<SnapshotSummary[]> {
     const { flags } = await this.parse(Snapshots);
     const runtime = await this.runtime({ configFlag: flags.config });
-    const snapshots = (await findSnapshots(runtime, { job: flags.job, unit: flags.unit, sink: flags.sink })).map(({ manifest }) => summarize(manifest));
+    const listing = await listSnapshotsEverywhere(runtime, { job: flags.job, unit: flags.unit, sink: flags.sink });
+    for (const failure of listing.failures) runtime.logger.warn(`sink ${failure.sink} could not be listed: ${failure.error}`);
+    if (listing.failures.length > 0) process.exitCode = 1;
+    const snapshots = listing.snapshots.map(({ manifest }) => summarize(manifest));
     if (snapshots.length === 0) this.log('no snapshots');
     else this.log(formatSnapshotTable(snapshots));
     return snapshots;

@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { errorMessage, VyaError } from '../../plugin-api/index.js';
 import type { Manifest } from '../repository/manifest.js';
 import { Repository } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
@@ -27,13 +27,35 @@ export function sinksFor(runtime: Runtime, query: SnapshotQuery): string[] {
   return Object.keys(runtime.config.sinks);
 }
 
-export async function findSnapshots(runtime: Runtime, query: SnapshotQuery): Promise<LocatedSnapshot[]> {
-  const found: LocatedSnapshot[] = [];
-  for (const sinkName of sinksFor(runtime, query)) {
-    const repository = new Repository(await runtime.sink(sinkName), sinkName, runtime.logger);
-    for (const manifest of await repository.listSnapshots({ job: query.job, unit: query.unit })) found.push({ manifest, repository });
+export interface SnapshotListing {
+  snapshots: LocatedSnapshot[];
+  /** Sinks that could not be listed, with the reason: the others are still listed. */
+  failures: { sink: string; error: string }[];
+}
+
+/** Every snapshot matching the query, oldest first; a sink that cannot be read is reported, not fatal. */
+export async function listSnapshotsEverywhere(runtime: Runtime, query: SnapshotQuery): Promise<SnapshotListing> {
+  const snapshots: LocatedSnapshot[] = [];
+  const failures: SnapshotListing['failures'] = [];
+  const sinks = sinksFor(runtime, query);
+  for (const sinkName of sinks) {
+    try {
+      const repository = new Repository(await runtime.sink(sinkName), sinkName, runtime.logger);
+      for (const manifest of await repository.listSnapshots({ job: query.job, unit: query.unit })) snapshots.push({ manifest, repository });
+    } catch (error) {
+      // One sink named on its own is the whole question: its failure is the answer.
+      if (sinks.length === 1) throw error;
+      failures.push({ sink: sinkName, error: runtime.redactor.redact(errorMessage(error)) });
+    }
   }
-  return found.sort((a, b) => a.manifest.started_at.localeCompare(b.manifest.started_at) || a.manifest.id.localeCompare(b.manifest.id));
+  snapshots.sort((a, b) => a.manifest.started_at.localeCompare(b.manifest.started_at) || a.manifest.id.localeCompare(b.manifest.id));
+  return { snapshots, failures };
+}
+
+export async function findSnapshots(runtime: Runtime, query: SnapshotQuery): Promise<LocatedSnapshot[]> {
+  const listing = await listSnapshotsEverywhere(runtime, query);
+  for (const failure of listing.failures) runtime.logger.warn(`sink ${failure.sink} could not be listed: ${failure.error}`);
+  return listing.snapshots;
 }
 
 /**

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './cli.js';
+
+/**
+ * A real S3-compatible server (the npm `s3rver`) in its own process, so that its memory does
+ * not count against the process under test. Credentials: S3RVER / S3RVER.
+ */
+export class S3rverProcess {
+  private child: ChildProcess | undefined;
+  private dir = '';
+  readonly port = 40000 + Math.floor(Math.random() * 20000);
+  readonly endpoint = `http://127.0.0.1:${this.port}`;
+  readonly credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+  async start(buckets: string[]): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'vya-s3rver-'));
+    // s3rver encrypts list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+    const args = ['--openssl-legacy-provider', join(repoRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '--silent', '--no-vhost-buckets'];
+    for (const bucket of buckets) args.push('--configure-bucket', bucket);
+    this.child = spawn(process.execPath, args, { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await listening(this.port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('s3rver did not start');
+  }
+
+  async stop(): Promise<void> {
+    this.child?.kill();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Where s3rver keeps a bucket's multipart parts: empty when no upload was left behind. */
+  get dataDir(): string {
+    return this.dir;
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A pass-through HTTP proxy in front of s3rver that records each request line, to check
+ * what vya sent where s3rver does not implement the answer (AbortMultipartUpload).
+ */
+export async function recordingProxy(target: S3rverProcess): Promise<{ endpoint: string; requests: string[]; close: () => Promise<void> }> {
+  const { createServer, request } = await import('node:http');
+  const requests: string[] = [];
+  const server = createServer((incoming, outgoing) => {
+    requests.push(`${incoming.method} ${incoming.url}`);
+    const upstream = request({ host: '127.0.0.1', port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
