@@ -39,6 +39,9 @@ export class S3Sink implements Sink {
   readonly client: S3Client;
 
   constructor(readonly config: S3SinkConfig) {
+    // The SDK warns on every start that its releases after January 2027 need Node 22; the
+    // versions vya uses support Node 20, and the warning would bury vya's own output.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: config.region,
       endpoint: config.endpoint,
