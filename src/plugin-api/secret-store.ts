@@ -27,6 +27,8 @@ export interface SecretStore {
   /** True when something was removed. */
   delete(name: string): Promise<boolean>;
   list(): Promise<SecretSummary[]>;
+  /** `vya secrets init`: create the store's storage and key; fails when it exists already. */
+  initialize?(): Promise<Record<string, unknown>>;
   /** Facts about the store for `vya secrets info` (path, backend, counts); no secrets. */
   info?(): Promise<Record<string, unknown>>;
   readonly readOnly?: boolean;
