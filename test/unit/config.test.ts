@@ -124,8 +124,8 @@ describe('secret references', () => {
 
   it('replaces references deep in a config and reports each resolved value', async () => {
     const seen: string[] = [];
-    const resolved = await resolveSecretReferences({ a: 'secret:pg.password', b: ['secret:pg.json', 'x'], c: 5 }, store, 'sources.pg', (s) => seen.push(s));
-    expect(resolved).to.deep.equal({ a: 'p@ss', b: ['{}', 'x'], c: 5 });
+    const resolved = await resolveSecretReferences({ a: 'secret:pg.password', b: ['secret:pg.json', 'x'], c: 5, u: 'secret:pg.username' }, store, 'sources.pg', (s) => seen.push(s));
+    expect(resolved).to.deep.equal({ a: 'p@ss', b: ['{}', 'x'], c: 5, u: 'u' });
     expect(seen).to.deep.equal(['p@ss', '{}']);
   });
 

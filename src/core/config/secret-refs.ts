@@ -52,7 +52,8 @@ export async function resolveSecretReferences<T>(
           hint: record ? `set it with: vya secrets set ${reference.name} --field ${reference.field}=...` : `add it with: vya secrets set ${reference.name}`,
         });
       }
-      onSecret(resolved);
+      // A username names who connects; it is not a secret, and hiding it would blur errors.
+      if (reference.field !== 'username') onSecret(resolved);
       return resolved;
     }
     if (Array.isArray(item)) return Promise.all(item.map((entry, i) => resolve(entry, [...path, String(i)])));
