@@ -1,13 +1,44 @@
-import { errorMessage, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, type RunEvent, type RunSummary } from '../../plugin-api/index.js';
+import { HistoryStore } from '../history/history-store.js';
+import { publishMetrics, type MetricsConfig } from '../metrics/prometheus.js';
+import { dispatchNotifications } from '../notify/dispatch.js';
 import { pruneJob } from '../retention/prune.js';
 import type { Runtime } from '../runtime.js';
 
 /**
- * What follows every run, from `vya backup` and from the daemon alike: pruning when the job
- * asks for it. A failure here is logged and never changes the run's own outcome.
+ * What follows every run, from `vya backup` and from the daemon alike: notify, record in the
+ * history, publish metrics, prune when the job asks for it. Nothing here can change the run's
+ * own outcome; each failure is logged and, for notifiers, recorded in the history.
  */
-export async function afterRun(runtime: Runtime, run: RunSummary): Promise<void> {
+export async function afterRun(runtime: Runtime, run: RunSummary, log: string[]): Promise<void> {
+  const jobLog = log.filter((line) => line.includes(` ${run.job}:`) || line.includes(` ${run.job}/`));
+  const event: RunEvent = { outcome: run.outcome, run, log: jobLog };
+  const notifications = await notify(runtime, event);
+  const history = new HistoryStore(runtime.stateDir);
+  try {
+    await history.append({ kind: 'run', run, notifications });
+  } catch (error) {
+    runtime.logger.warn(`could not record the run in ${history.path}: ${errorMessage(error)}`);
+  }
   await pruneAfterRun(runtime, run);
+  if (runtime.config.metrics) await publishMetrics(runtime.config.metrics as MetricsConfig, await history.query().catch(() => [run]), runtime.logger);
+}
+
+async function notify(runtime: Runtime, event: RunEvent) {
+  const names = runtime.config.jobs[event.run.job]?.notify ?? [];
+  const targets = [];
+  const failures = [];
+  for (const name of names) {
+    try {
+      targets.push({ name, notifier: await runtime.notifier(name) });
+    } catch (error) {
+      const message = runtime.redactor.redact(errorMessage(error));
+      runtime.logger.warn(`notifier ${name} could not be set up: ${message}`);
+      failures.push({ name, ok: false, error: message });
+    }
+  }
+  const results = await dispatchNotifications(targets, event, runtime.logger);
+  return [...failures, ...results].map((result) => ({ ...result, error: result.error && runtime.redactor.redact(result.error) }));
 }
 
 /** `prune: true`: after a run in which every unit succeeded, apply the job's retention. */

@@ -33,9 +33,10 @@ export async function runBackups(runtime: Runtime, jobNames: string[], options: 
   const runs: RunSummary[] = [];
   for (const name of names) {
     if (options.signal.aborted) break;
+    const stopCapture = runtime.logger.capture();
     const run = await runJob(runtime, name, options);
     runs.push(run);
-    await afterRun(runtime, run);
+    await afterRun(runtime, run, stopCapture());
   }
   return { ok: runs.length === names.length && runs.every((run) => run.outcome === 'succeeded'), runs };
 }

@@ -5,6 +5,7 @@ import type { Cron } from 'croner';
 import pLimit from 'p-limit';
 import { errorMessage, type RunSummary } from '../../plugin-api/index.js';
 import { afterRun } from '../backup/after-run.js';
+import { HistoryStore } from '../history/history-store.js';
 import { runJob } from '../backup/run-job.js';
 import { parseDurationMs } from '../retention/duration.js';
 import type { Runtime } from '../runtime.js';
@@ -93,9 +94,10 @@ export class Daemon {
     const retries = schedule?.retries ?? 0;
     await this.sleep(Math.random() * (schedule?.jitter_seconds ?? 0) * 1000);
     for (let attempt = 1; attempt <= retries + 1 && !this.options.signal.aborted; attempt++) {
+      const stopCapture = this.runtime.logger.capture();
       const run = await this.runOnce(name);
       this.options.onRun?.(run, attempt);
-      await afterRun(this.runtime, run);
+      await afterRun(this.runtime, run, stopCapture());
       if (run.outcome === 'succeeded' || attempt > retries) return;
       const delay = this.options.retryDelayMs?.(attempt) ?? 30_000 * 2 ** (attempt - 1);
       this.runtime.logger.warn(`${name}: run ${run.outcome}; retry ${attempt} of ${retries} in ${Math.round(delay / 1000)} s`);
@@ -136,6 +138,7 @@ export class Daemon {
       await mkdir(this.runtime.stateDir, { recursive: true });
       await writeFile(`${path}.tmp`, JSON.stringify(body, null, 2));
       await rename(`${path}.tmp`, path);
+      await new HistoryStore(this.runtime.stateDir).append({ kind: 'heartbeat', at: body.at, host: body.host, pid: body.pid });
     } catch (error) {
       this.runtime.logger.warn(`could not write the heartbeat ${path}: ${errorMessage(error)}`);
     }

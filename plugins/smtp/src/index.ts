@@ -1,0 +1,3 @@
+export { SmtpNotifier } from './smtp-notifier.js';
+export { smtpNotifierDefinition } from './register.js';
+export { renderMail } from './templates.js';

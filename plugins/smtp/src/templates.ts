@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { RunEvent } from 'vya/plugin-api';
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const handlebars = Handlebars.create();
+handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+handlebars.registerHelper('bytes', (value: number) => formatBytes(Number(value) || 0));
+handlebars.registerHelper('duration', (ms: number) => formatDuration(Number(ms) || 0));
+
+/** The templates shipped in the vya package (templates/email), unless `templates_dir` overrides them. */
+export function defaultTemplatesDir(): string {
+  return join(dirname(fileURLToPath(import.meta.resolve('vya/package.json'))), 'templates', 'email');
+}
+
+export async function renderMail(event: RunEvent, options: { templatesDir: string; testMode: boolean; subjectPrefix?: string }): Promise<RenderedMail> {
+  const load = async (name: string) => handlebars.compile(await readFile(join(options.templatesDir, name), 'utf8'));
+  const [subject, html, text] = await Promise.all([load('subject.hbs'), load('body.html.hbs'), load('body.txt.hbs')]);
+  const context = {
+    run: event.run,
+    outcome: event.outcome,
+    outcomeWord: event.outcome === 'succeeded' ? 'SUCCEEDED' : event.outcome === 'partial' ? 'PARTIAL' : 'FAILED',
+    failed: event.outcome !== 'succeeded',
+    testMode: options.testMode,
+    startedAt: event.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+  };
+  return { subject: `${options.subjectPrefix ?? ''}${subject(context).trim()}`, html: html(context), text: text(context) };
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 100) / 10;
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min ${Math.round(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}

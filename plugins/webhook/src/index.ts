@@ -1,0 +1,2 @@
+export { genericPayload, slackPayload, WebhookNotifier } from './webhook-notifier.js';
+export { webhookNotifierDefinition } from './register.js';
