@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { errorMessage, type RunEvent, type RunSummary } from '../../plugin-api/index.js';
 import { HistoryStore } from '../history/history-store.js';
 import { publishMetrics, type MetricsConfig } from '../metrics/prometheus.js';
@@ -21,7 +22,11 @@ export async function afterRun(runtime: Runtime, run: RunSummary, log: string[])
     runtime.logger.warn(`could not record the run in ${history.path}: ${errorMessage(error)}`);
   }
   await pruneAfterRun(runtime, run);
-  if (runtime.config.metrics) await publishMetrics(runtime.config.metrics as MetricsConfig, await history.query().catch(() => [run]), runtime.logger);
+  const metrics = runtime.config.metrics as MetricsConfig | undefined;
+  if (metrics) {
+    const textfile = metrics.textfile && resolve(runtime.configDir, metrics.textfile);
+    await publishMetrics({ ...metrics, textfile }, await history.query().catch(() => [run]), runtime.logger);
+  }
 }
 
 async function notify(runtime: Runtime, event: RunEvent) {

@@ -110,7 +110,7 @@ async function backupOne(
     return { ...base, ...finished(startedAt), status: 'succeeded', snapshotId: manifest.id, rawBytes: manifest.raw_bytes, storedBytes: manifest.stored_bytes };
   } catch (error) {
     const message = runtime.redactor.redact(errorMessage(error));
-    runtime.logger.error(message);
+    runtime.logger.error(message.startsWith(`${label}:`) ? message : `${label}: ${message}`);
     return { ...base, ...finished(startedAt), status: 'failed', rawBytes: 0, storedBytes: 0, error: message };
   } finally {
     await lock?.release();

@@ -32,11 +32,14 @@ export function convertLegacyConfig(legacy: LegacyConfig, options: { vault: Inst
   const notifier = convertEmail(legacy, config, secrets);
   for (const instance of legacy.db_config ?? []) {
     const name = sourceName(instance);
-    config.sources[name] = convertInstance(instance, name, secrets);
+    const source = convertInstance(instance, name, secrets);
     if (instance.enabled === false) {
-      notes.push(`${name}: disabled in the legacy config: source kept, no job`);
+      // A retired server stays out of the config (vya check would try to reach it); its
+      // credential still moves to the vault, so nothing the old tool knew is lost.
+      notes.push(`${name}: disabled in the legacy config: not migrated (its credential is in the vault)`);
       continue;
     }
+    config.sources[name] = source;
     config.jobs[name] = jobFor(legacy, name, notifier);
   }
   if (legacy.prometheus_settings?.enabled && legacy.prometheus_settings.url) {

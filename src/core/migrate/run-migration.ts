@@ -67,7 +67,7 @@ async function readLegacyConfig(file: string): Promise<LegacyConfig> {
     } catch (located) {
       throw new VyaError(`${(located as Error).message.replace('not valid YAML/JSON', 'not valid JSON')}`, { code: 'LEGACY_INVALID', exitCode: 2, hint: 'fix the legacy JSON file' });
     }
-    throw new VyaError(`${file}: not valid JSON: ${(error as Error).message}`, { code: 'LEGACY_INVALID', exitCode: 2, hint: 'fix the legacy JSON file' });
+    throw new VyaError(`${file}${jsonErrorPosition(text, (error as Error).message)}: not valid JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, { code: 'LEGACY_INVALID', exitCode: 2, hint: 'fix the legacy JSON file' });
   }
   const legacy = JSON.parse(text) as LegacyConfig;
   if (typeof legacy !== 'object' || legacy === null || !Array.isArray(legacy.db_config)) {
@@ -116,4 +116,13 @@ function renderYaml(config: unknown, legacyFile: string): string {
 # Passwords live in the vault (vya secrets list); this file holds only secret: references.
 # Check it with \`vya check\`. Reference: docs/config.md, docs/migration.md.
 ${stringify(config, { lineWidth: 0 })}`;
+}
+
+/** ":line:col" from JSON.parse's "at position N", when it says so. */
+function jsonErrorPosition(text: string, message: string): string {
+  const match = /at position (\d+)/.exec(message);
+  if (!match) return '';
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split('\n').length;
+  return `:${line}:${Number(match[1]) - before.lastIndexOf('\n')}`;
 }
