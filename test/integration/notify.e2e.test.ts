@@ -113,7 +113,7 @@ metrics: { textfile: ./metrics/vya.prom, pushgateway: { url: "http://127.0.0.1:$
     const received = mail.received.find((m) => m.envelopeTo.includes('ops@example.org'));
     expect(received, 'failure mail').to.not.equal(undefined);
     expect(received!.mail.subject).to.match(/^vya: bad FAILED - /);
-    expect(received!.mail.text).to.match(/FAILED  postgres: .*pg_dump not found/);
+    expect(received!.mail.text).to.match(/FAILED {2}postgres: .*pg_dump not found/);
     expect(received!.mail.attachments.map((a) => a.filename)).to.have.length(1);
     expect(received!.mail.attachments[0].filename).to.match(/^vya-bad-run-.*\.log$/);
     expect(received!.mail.attachments[0].content.toString()).to.match(/ERROR .*pg_dump not found/);
