@@ -1,0 +1,2 @@
+export { fullReportTemplate } from './full-template.js';
+export { summaryReportTemplate } from './summary-template.js';

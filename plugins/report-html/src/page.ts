@@ -1,0 +1,48 @@
+import Handlebars from 'handlebars';
+import type { ReportModel } from 'vya/plugin-api';
+import { barChart, timeline } from './charts.js';
+import { formatBytes, formatDuration, percent, shortTime } from './format.js';
+
+const handlebars = Handlebars.create();
+handlebars.registerHelper('bytes', (n: number) => formatBytes(Number(n) || 0));
+handlebars.registerHelper('duration', (n: number) => formatDuration(Number(n) || 0));
+handlebars.registerHelper('percent', (n: number) => percent(Number(n) || 0));
+handlebars.registerHelper('time', (iso: string) => (iso ? shortTime(String(iso)) : '–'));
+handlebars.registerHelper('raw', (html: string) => new Handlebars.SafeString(html));
+handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
+export const STYLE = `
+  :root { color-scheme: light; }
+  body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; margin: 24px auto; max-width: 960px; padding: 0 16px; }
+  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
+  .muted { color: #57606a; } .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-top: 16px; }
+  .card { border: 1px solid #d0d7de; border-radius: 6px; padding: 12px; } .card .value { font-size: 24px; font-weight: 600; }
+  table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+  th { font-weight: 600; border-bottom: 1px solid #d0d7de; } tr.failed, tr.stale { background: #ffebe9; } tr.partial { background: #fff8c5; }
+  .ok { color: #1a7f37; font-weight: 600; } .bad { color: #cf222e; font-weight: 600; } .warn { color: #9a6700; font-weight: 600; }
+  code { font-size: 12px; } .error { font-family: ui-monospace, monospace; font-size: 12px; white-space: pre-wrap; }
+`;
+
+export interface PageContext {
+  model: ReportModel;
+  failedOrPartial: number;
+  charts: { sizes: string; durations: string; timeline: string };
+  recentRuns: ReportModel['runs'];
+}
+
+export function pageContext(model: ReportModel, recent: number): PageContext {
+  return {
+    model,
+    failedOrPartial: model.totals.failed + model.totals.partial,
+    charts: {
+      sizes: barChart(model.runs, (run) => run.storedBytes, (run) => formatBytes(run.storedBytes), 'stored bytes per run'),
+      durations: barChart(model.runs, (run) => run.durationMs, (run) => formatDuration(run.durationMs), 'duration per run'),
+      timeline: timeline(model.runs, model.since, model.until),
+    },
+    recentRuns: [...model.runs].reverse().slice(0, recent),
+  };
+}
+
+export function compile(template: string): (context: PageContext) => string {
+  return handlebars.compile(template, { strict: false });
+}
