@@ -100,7 +100,8 @@ describe('reports: the HTML report of a few hundred runs, in a real browser', fu
       expect(failedRuns).to.be.greaterThan(0);
       expect(await page.locator('svg rect').count()).to.equal(2 * runs.length);
       expect(await page.getByText('Lost connection to server during query').first().isVisible()).to.equal(true);
-      const redRow = await page.locator('tr.failed').first().evaluate((row) => getComputedStyle(row).backgroundColor);
+      // Runs in the browser, where getComputedStyle exists (this project compiles without DOM types).
+      const redRow = await page.locator('tr.failed').first().evaluate((row) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(row).backgroundColor);
       expect(redRow).to.equal('rgb(255, 235, 233)');
       await mkdir(join(repoRoot, 'test-artifacts'), { recursive: true });
       await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'report-full.png'), fullPage: true });
