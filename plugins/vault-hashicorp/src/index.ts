@@ -1,0 +1,3 @@
+export { HashicorpVaultStore } from './hashicorp-store.js';
+export { hashicorpVaultDefinition } from './register.js';
+export { VaultClient } from './vault-client.js';
