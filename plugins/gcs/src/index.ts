@@ -1,0 +1,2 @@
+export { GcsSink } from './gcs-sink.js';
+export { gcsSinkDefinition } from './register.js';

@@ -1,0 +1,51 @@
+import { isAbsolute, resolve } from 'node:path';
+import { definePlugin, VyaError, type SinkDefinition } from 'vya/plugin-api';
+import { GcsSink } from './gcs-sink.js';
+
+export const gcsSinkDefinition: SinkDefinition = {
+  type: 'gcs',
+  description: 'A Google Cloud Storage bucket, with resumable streaming uploads.',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['bucket'],
+    properties: {
+      bucket: { type: 'string', minLength: 3 },
+      prefix: { type: 'string' },
+      project_id: { type: 'string', minLength: 1 },
+      credentials: { type: 'string', minLength: 2, description: 'The service-account JSON text (normally "secret:NAME.json").' },
+      key_file: { type: 'string', minLength: 1 },
+      api_endpoint: { type: 'string', pattern: '^https?://' },
+      storage_class: { enum: ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] },
+      chunk_size_mb: { type: 'integer', minimum: 1, maximum: 1024 },
+      max_retries: { type: 'integer', minimum: 0, maximum: 20 },
+    },
+  },
+  create(config, context) {
+    let credentials: Record<string, unknown> | undefined;
+    if (typeof config.credentials === 'string') {
+      context.addSecret(config.credentials);
+      try {
+        credentials = JSON.parse(config.credentials) as Record<string, unknown>;
+      } catch {
+        throw new VyaError('gcs: credentials is not service-account JSON', { code: 'CONFIG_INVALID', exitCode: 2, hint: 'store the key file in a secret field: vya secrets set gcp --field json=- --no-password < key.json' });
+      }
+      if (typeof credentials.private_key === 'string') context.addSecret(credentials.private_key);
+    }
+    const prefix = typeof config.prefix === 'string' && config.prefix ? config.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
+    const keyFile = config.key_file ? String(config.key_file) : undefined;
+    return new GcsSink({
+      bucket: String(config.bucket),
+      prefix,
+      projectId: config.project_id as string | undefined,
+      credentials,
+      keyFile: keyFile && !isAbsolute(keyFile) ? resolve(context.configDir, keyFile) : keyFile,
+      apiEndpoint: config.api_endpoint as string | undefined,
+      storageClass: config.storage_class as string | undefined,
+      chunkSizeBytes: ((config.chunk_size_mb as number | undefined) ?? 16) * 1024 * 1024,
+      maxRetries: (config.max_retries as number | undefined) ?? 3,
+    });
+  },
+};
+
+export default definePlugin({ sinks: [gcsSinkDefinition] });
