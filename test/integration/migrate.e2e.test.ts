@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { LocalMailServer } from '../support/mail-server.js';
+import { pythonWithCryptography } from '../support/python.js';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
 
-const python = process.env.VYA_TEST_PYTHON ?? 'python3';
 const makeLegacyVault = fileURLToPath(new URL('../../plugins/vault-file/test/make-legacy-vault.py', import.meta.url));
 const mariadb = (sql: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-uroot', '-e', sql]);
 
@@ -66,7 +66,7 @@ describe('end to end: vya migrate from the Python tool', function () {
     );
     // The old vault holds the same mysql-1 credential, an extra one, and a conflicting postgresql-2.
     vaultFile = join(dir.path, 'vault.json.enc');
-    execFileSync(python, [makeLegacyVault, vaultFile, 'legacy-host'], {
+    execFileSync(pythonWithCryptography(), [makeLegacyVault, vaultFile, 'legacy-host'], {
       input: JSON.stringify({
         'mysql-1': { username: mysqlUser, password: 'legacy-mysql-pw', description: 'MySQL prod' },
         'postgresql-2': { username: 'postgres', password: 'vault-wins-ü', description: 'PostgreSQL' },

@@ -9,8 +9,8 @@ import { fernetDecrypt, fernetEncrypt, fernetKey } from '../src/fernet.js';
 import { LegacyVault } from '../src/legacy-vault.js';
 import { VaultFileStore } from '../src/vault-file-store.js';
 import { createKeyFile } from '../src/vault-key.js';
+import { pythonWithCryptography } from '../../../test/support/python.js';
 
-const python = process.env.VYA_TEST_PYTHON ?? 'python3';
 const makeLegacyVault = fileURLToPath(new URL('./make-legacy-vault.py', import.meta.url));
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -137,7 +137,7 @@ describe('legacy vault (tokens made by Python cryptography)', function () {
 
   async function legacyVaultFile(hostname: string): Promise<string> {
     const path = join(await freshDir(), 'vault.json.enc');
-    execFileSync(python, [makeLegacyVault, path, hostname], { input: JSON.stringify(credentials) });
+    execFileSync(pythonWithCryptography(), [makeLegacyVault, path, hostname], { input: JSON.stringify(credentials) });
     return path;
   }
 
