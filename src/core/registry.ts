@@ -95,9 +95,12 @@ export class Registry {
     return this.lookup(kind, type).definition.configSchema;
   }
 
-  /** Problems with an instance's config against its type's schema (`type` itself excluded). */
-  validate(kind: InstanceKind, type: string, config: Record<string, unknown>): SchemaProblem[] {
-    return validateAgainstSchema(this.schemaOf(kind, type), withoutType(config));
+  /**
+   * Problems with an instance's config against its type's schema (`type` itself excluded).
+   * Before secrets are resolved, `secret:` references pass content checks (pattern, length).
+   */
+  validate(kind: InstanceKind, type: string, config: Record<string, unknown>, options: { unresolved?: boolean } = {}): SchemaProblem[] {
+    return validateAgainstSchema(this.schemaOf(kind, type), withoutType(config), [], { deferSecretReferences: options.unresolved });
   }
 
   async create<T>(kind: InstanceKind, type: string, config: Record<string, unknown>, context: PluginContext): Promise<T> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { definePlugin, type PluginContribution } from '../../src/plugin-api/index.js';
+import { definePlugin, silentLogger, type PluginContribution } from '../../src/plugin-api/index.js';
 import { ConfigDocument } from '../../src/core/config/config-document.js';
 import { ConfigError } from '../../src/core/config/config-error.js';
 import { checkConfig } from '../../src/core/config/load-config.js';
@@ -20,6 +20,14 @@ const contribution: PluginContribution = {
       type: 'local',
       description: 'test local',
       configSchema: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string' } } },
+      create: () => ({}) as never,
+    },
+  ],
+  notifiers: [
+    {
+      type: 'hook',
+      description: 'test webhook',
+      configSchema: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', pattern: '^https?://' } } },
       create: () => ({}) as never,
     },
   ],
@@ -98,6 +106,17 @@ describe('config validation', () => {
 
   it('rejects duplicate keys', () => {
     expect(() => ConfigDocument.parse('jobs: {}\njobs: {}\n', 'dup.yml')).to.throw(/dup\.yml:2:1: not valid YAML\/JSON/);
+  });
+
+  it('lets a secret reference stand for a value with a pattern, and checks the resolved value on create', async () => {
+    const withHook = (url: string) => `${valid}notifiers:\n  slack: { type: hook, url: "${url}" }\n`;
+    expect(problemsOf(withHook('secret:slack.url'))).to.deep.equal([]);
+    expect(problemsOf(withHook('ftp://example.com'))).to.deep.equal(['vya.yml:9:29: notifiers.slack.url: does not match the expected form ^https?://']);
+    const context = { name: 'slack', logger: silentLogger, configDir: '/', stateDir: '/tmp', addSecret: () => undefined };
+    const created = registry.create('notifiers', 'hook', { type: 'hook', url: 'ftp://token-xyz' }, context).then(() => undefined, (error: Error) => error);
+    const error = (await created) as Error;
+    expect(error.message).to.equal('notifier "slack": url does not match the expected form ^https?://');
+    expect(error.message).to.not.include('token-xyz');
   });
 
   it('requires age recipients to look like age recipients', () => {

@@ -52,7 +52,7 @@ function checkInstances(config: VyaConfig, document: ConfigDocument, registry: R
       lines.push(`${error.message} (${error.hint})`);
       return;
     }
-    for (const problem of registry.validate(kind, instance.type, instance)) {
+    for (const problem of registry.validate(kind, instance.type, instance, { unresolved: true })) {
       lines.push(render(document, { ...problem, path: [...path, ...problem.path] }));
     }
   };

@@ -13,15 +13,31 @@ export interface SchemaProblem {
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** Validates `data` against `schema`; paths are relative to `basePath`. */
-export function validateAgainstSchema(schema: JsonSchema, data: unknown, basePath: DocPath = []): SchemaProblem[] {
+// Checks of a string's content, which a `secret:` reference can only pass once resolved.
+const CONTENT_KEYWORDS = new Set(['pattern', 'minLength', 'maxLength', 'format', 'enum', 'const']);
+
+/**
+ * Validates `data` against `schema`; paths are relative to `basePath`. With
+ * `deferSecretReferences`, a `secret:NAME.field` string is not held to its field's pattern or
+ * length: the resolved value is validated again when the instance is created.
+ */
+export function validateAgainstSchema(schema: JsonSchema, data: unknown, basePath: DocPath = [], options: { deferSecretReferences?: boolean } = {}): SchemaProblem[] {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(data)) return [];
-  return dedupe((validate.errors ?? []).filter(isUseful).map((error) => describe(error, basePath)));
+  const deferred = (error: ErrorObject) => options.deferSecretReferences === true && CONTENT_KEYWORDS.has(error.keyword) && isSecretReference(valueAt(data, error.instancePath));
+  return dedupe((validate.errors ?? []).filter((error) => isUseful(error) && !deferred(error)).map((error) => describe(error, basePath)));
+}
+
+function isSecretReference(value: unknown): boolean {
+  return typeof value === 'string' && value.startsWith('secret:');
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  return pointerToPath(pointer).reduce<unknown>((value, part) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined), data);
 }
 
 function isUseful(error: ErrorObject): boolean {
