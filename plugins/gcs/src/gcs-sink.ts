@@ -85,7 +85,7 @@ export class GcsSink implements Sink {
       const [metadata] = await this.bucket.file(this.objectKey(key)).getMetadata();
       return { key, size: Number(metadata.size ?? 0), modified: metadata.updated ? new Date(metadata.updated) : undefined };
     } catch (error) {
-      if ((error as { code?: number }).code === 404 && !/bucket/i.test(errorMessage(error))) return undefined;
+      if ((error as { code?: number }).code === 404 && !isMissingBucket(errorMessage(error))) return undefined;
       throw this.translate(error, `stat ${key}`);
     }
   }
@@ -121,7 +121,7 @@ export class GcsSink implements Sink {
     const serverMessage = typeof body === 'string' ? (/"message":\s*"([^"]+)"/.exec(body)?.[1] ?? '') : (body?.error?.message ?? '');
     const message = `${e.message ?? String(error)} ${serverMessage}`.trim();
     const status = Number(e.code) || e.status || e.response?.status;
-    if (status === 404 && /bucket/i.test(message)) return new VyaError(`bucket "${this.config.bucket}" does not exist`, { code: 'NO_BUCKET', hint: 'create the bucket, or fix sinks.<name>.bucket' });
+    if (status === 404 && isMissingBucket(message)) return new VyaError(`bucket "${this.config.bucket}" does not exist`, { code: 'NO_BUCKET', hint: 'create the bucket, or fix sinks.<name>.bucket' });
     if (status === 404) return new NotFoundError(`${what}: no such object in bucket ${this.config.bucket}`);
     if (status === 401 || status === 403) return new VyaError(`access denied to bucket "${this.config.bucket}" (${what})`, { code: 'ACCESS_DENIED', hint: 'the service account needs storage.objects.create/get/list/delete on the bucket (roles/storage.objectAdmin)' });
     if (typeof e.code === 'string' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT/.test(e.code + message)) {
@@ -129,4 +129,9 @@ export class GcsSink implements Sink {
     }
     return new VyaError(`GCS ${what}: ${message.split('\n')[0]}`, { code: 'GCS_ERROR', cause: error });
   }
+}
+
+/** GCS says "The specified bucket does not exist."; a missing object is "No such object: BUCKET/NAME". */
+function isMissingBucket(message: string): boolean {
+  return /specified bucket does not exist/i.test(message);
 }

@@ -1,6 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
 import { definePlugin, VyaError, type SinkDefinition } from 'vya/plugin-api';
-import { GcsSink } from './gcs-sink.js';
 
 export const gcsSinkDefinition: SinkDefinition = {
   type: 'gcs',
@@ -21,7 +20,7 @@ export const gcsSinkDefinition: SinkDefinition = {
       max_retries: { type: 'integer', minimum: 0, maximum: 20 },
     },
   },
-  create(config, context) {
+  async create(config, context) {
     let credentials: Record<string, unknown> | undefined;
     if (typeof config.credentials === 'string') {
       context.addSecret(config.credentials);
@@ -34,6 +33,8 @@ export const gcsSinkDefinition: SinkDefinition = {
     }
     const prefix = typeof config.prefix === 'string' && config.prefix ? config.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
     const keyFile = config.key_file ? String(config.key_file) : undefined;
+    // Loaded on first use: the SDK costs start-up time to every command that never needs it.
+    const { GcsSink } = await import('./gcs-sink.js');
     return new GcsSink({
       bucket: String(config.bucket),
       prefix,

@@ -5,10 +5,11 @@ import { generatedStream, runSinkSuite, sha256OfStream } from 'vya/testing';
 import { GcsSink, type GcsSinkConfig } from '../src/gcs-sink.js';
 import { FakeGcsServer } from './fake-gcs-server.js';
 
-const server = new FakeGcsServer(['vya-test']);
+// The bucket's name contains "bucket", as real ones often do: it must not read as a missing bucket.
+const server = new FakeGcsServer(['vya-test-bucket']);
 
 function sinkConfig(overrides: Partial<GcsSinkConfig> = {}): GcsSinkConfig {
-  return { bucket: 'vya-test', prefix: `suite-${randomBytes(4).toString('hex')}/`, projectId: 'test', apiEndpoint: server.endpoint, chunkSizeBytes: 1024 * 1024, maxRetries: 1, ...overrides };
+  return { bucket: 'vya-test-bucket', prefix: `suite-${randomBytes(4).toString('hex')}/`, projectId: 'test', apiEndpoint: server.endpoint, chunkSizeBytes: 1024 * 1024, maxRetries: 1, ...overrides };
 }
 
 describe('GCS sink against a local implementation of the GCS JSON API', function () {
@@ -18,7 +19,7 @@ describe('GCS sink against a local implementation of the GCS JSON API', function
 
   describe('the fake server speaks the protocol the client expects', () => {
     it('answers 308 with a Range header for an incomplete session, and the object on the last chunk', async () => {
-      const start = await fetch(`${server.endpoint}/upload/storage/v1/b/vya-test/o?uploadType=resumable&name=proto%2Fa`, { method: 'POST', body: '{}' });
+      const start = await fetch(`${server.endpoint}/upload/storage/v1/b/vya-test-bucket/o?uploadType=resumable&name=proto%2Fa`, { method: 'POST', body: '{}' });
       const session = start.headers.get('location')!;
       expect(session).to.match(/upload_id=/);
       const first = await fetch(session, { method: 'PUT', body: Buffer.alloc(10, 1), headers: { 'content-range': 'bytes 0-9/*' } });
@@ -26,7 +27,7 @@ describe('GCS sink against a local implementation of the GCS JSON API', function
       expect(first.headers.get('range')).to.equal('bytes=0-9');
       const status = await fetch(session, { method: 'PUT', headers: { 'content-range': 'bytes */*' } });
       expect(status.status).to.equal(308);
-      const list = (await (await fetch(`${server.endpoint}/storage/v1/b/vya-test/o?prefix=proto/`)).json()) as { items: unknown[] };
+      const list = (await (await fetch(`${server.endpoint}/storage/v1/b/vya-test-bucket/o?prefix=proto/`)).json()) as { items: unknown[] };
       expect(list.items).to.deep.equal([]);
       const last = await fetch(session, { method: 'PUT', body: Buffer.alloc(5, 2), headers: { 'content-range': 'bytes 10-14/15' } });
       expect(last.status).to.equal(200);
@@ -37,12 +38,12 @@ describe('GCS sink against a local implementation of the GCS JSON API', function
 
     it('paginates with nextPageToken', async () => {
       for (let i = 0; i < 5; i++) {
-        const s = (await fetch(`${server.endpoint}/upload/storage/v1/b/vya-test/o?uploadType=resumable&name=page%2F${i}`, { method: 'POST' })).headers.get('location')!;
+        const s = (await fetch(`${server.endpoint}/upload/storage/v1/b/vya-test-bucket/o?uploadType=resumable&name=page%2F${i}`, { method: 'POST' })).headers.get('location')!;
         await fetch(s, { method: 'PUT', body: 'x', headers: { 'content-range': 'bytes 0-0/1' } });
       }
-      const first = (await (await fetch(`${server.endpoint}/storage/v1/b/vya-test/o?prefix=page/&maxResults=3`)).json()) as { items: { name: string }[]; nextPageToken: string };
+      const first = (await (await fetch(`${server.endpoint}/storage/v1/b/vya-test-bucket/o?prefix=page/&maxResults=3`)).json()) as { items: { name: string }[]; nextPageToken: string };
       expect(first.items.map((i) => i.name)).to.deep.equal(['page/0', 'page/1', 'page/2']);
-      const second = (await (await fetch(`${server.endpoint}/storage/v1/b/vya-test/o?prefix=page/&maxResults=3&pageToken=${first.nextPageToken}`)).json()) as { items: { name: string }[]; nextPageToken?: string };
+      const second = (await (await fetch(`${server.endpoint}/storage/v1/b/vya-test-bucket/o?prefix=page/&maxResults=3&pageToken=${first.nextPageToken}`)).json()) as { items: { name: string }[]; nextPageToken?: string };
       expect(second.items.map((i) => i.name)).to.deep.equal(['page/3', 'page/4']);
       expect(second.nextPageToken).to.equal(undefined);
     });

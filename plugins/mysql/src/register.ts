@@ -1,5 +1,4 @@
 import { definePlugin, type SourceDefinition } from 'vya/plugin-api';
-import { MysqlSource } from './mysql-source.js';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
 
@@ -30,9 +29,11 @@ function definition(type: string): SourceDefinition {
     type,
     description: 'A MySQL or MariaDB server: every database as SQL (mariadb-dump/mysqldump), plus users and grants.',
     configSchema: schema,
-    create(config, context) {
+    async create(config, context) {
       if (typeof config.password === 'string' && config.password) context.addSecret(config.password);
       const ssl = config.ssl as { ca?: string; reject_unauthorized?: boolean } | undefined;
+      // Loaded on first use: the driver costs start-up time to every command that never needs it.
+      const { MysqlSource } = await import('./mysql-source.js');
       return new MysqlSource({
         connection: {
           host: (config.host as string | undefined) ?? '127.0.0.1',

@@ -1,5 +1,4 @@
 import { definePlugin, type SourceDefinition } from 'vya/plugin-api';
-import { PostgresSource } from './postgres-source.js';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
 
@@ -25,8 +24,10 @@ export const postgresSourceDefinition: SourceDefinition = {
       bin_dir: { type: 'string', minLength: 1, description: 'Directory of pg_dump, pg_restore, pg_dumpall and psql (default: PATH).' },
     },
   },
-  create(config, context) {
+  async create(config, context) {
     if (typeof config.password === 'string' && config.password) context.addSecret(config.password);
+    // Loaded on first use: the driver costs start-up time to every command that never needs it.
+    const { PostgresSource } = await import('./postgres-source.js');
     return new PostgresSource({
       connection: {
         host: (config.host as string | undefined) ?? '127.0.0.1',

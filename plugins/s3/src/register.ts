@@ -1,5 +1,4 @@
 import { definePlugin, type SinkDefinition } from 'vya/plugin-api';
-import { S3Sink } from './s3-sink.js';
 
 export const s3SinkDefinition: SinkDefinition = {
   type: 's3',
@@ -26,9 +25,11 @@ export const s3SinkDefinition: SinkDefinition = {
     },
     dependentRequired: { access_key_id: ['secret_access_key'], secret_access_key: ['access_key_id'], sse_kms_key_id: ['sse'] },
   },
-  create(config, context) {
+  async create(config, context) {
     for (const secret of [config.secret_access_key, config.session_token]) if (typeof secret === 'string') context.addSecret(secret);
     const prefix = typeof config.prefix === 'string' && config.prefix ? config.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
+    // Loaded on first use: the SDK costs start-up time to every command that never needs it.
+    const { S3Sink } = await import('./s3-sink.js');
     return new S3Sink({
       bucket: String(config.bucket),
       prefix,

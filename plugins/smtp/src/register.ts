@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { definePlugin, type NotifierDefinition } from 'vya/plugin-api';
-import { SmtpNotifier } from './smtp-notifier.js';
-import { defaultTemplatesDir } from './templates.js';
 
 const addresses = { type: 'array', items: { type: 'string', minLength: 3 } };
 
@@ -32,7 +30,9 @@ export const smtpNotifierDefinition: NotifierDefinition = {
       timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
     },
   },
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: nodemailer and handlebars cost start-up time to every other command.
+    const [{ SmtpNotifier }, { defaultTemplatesDir }] = await Promise.all([import('./smtp-notifier.js'), import('./templates.js')]);
     if (typeof config.password === 'string' && config.password) context.addSecret(config.password);
     const inConfigDir = (path: string) => (isAbsolute(path) ? path : resolve(context.configDir, path));
     const secure = config.secure === true;
