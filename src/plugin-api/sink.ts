@@ -30,3 +30,11 @@ export interface Sink {
   check?(signal?: AbortSignal): Promise<CheckItem[]>;
   close?(): Promise<void>;
 }
+
+/**
+ * An object-store key prefix from config: no leading slash, one trailing slash, or '' for
+ * none (`/vya` and `vya//` both become `vya/`).
+ */
+export function normalizeKeyPrefix(prefix: unknown): string {
+  return typeof prefix === 'string' && prefix ? prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
+}

@@ -53,3 +53,20 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+/**
+ * How far resident memory rose above its level at the start while `work` ran (sampled every
+ * 50 ms): the measure of "bounded memory" for streaming code.
+ */
+export async function peakRssGrowth(work: () => Promise<unknown>): Promise<number> {
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  try {
+    await work();
+  } finally {
+    clearInterval(sampler);
+  }
+  return Math.max(peak, process.memoryUsage().rss) - baseline;
+}

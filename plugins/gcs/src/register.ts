@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, VyaError, type SinkDefinition } from 'vya/plugin-api';
+import { definePlugin, normalizeKeyPrefix, VyaError, type SinkDefinition } from 'vya/plugin-api';
 
 export const gcsSinkDefinition: SinkDefinition = {
   type: 'gcs',
@@ -31,13 +31,12 @@ export const gcsSinkDefinition: SinkDefinition = {
       }
       if (typeof credentials.private_key === 'string') context.addSecret(credentials.private_key);
     }
-    const prefix = typeof config.prefix === 'string' && config.prefix ? config.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
     const keyFile = config.key_file ? String(config.key_file) : undefined;
     // Loaded on first use: the SDK costs start-up time to every command that never needs it.
     const { GcsSink } = await import('./gcs-sink.js');
     return new GcsSink({
       bucket: String(config.bucket),
-      prefix,
+      prefix: normalizeKeyPrefix(config.prefix),
       projectId: config.project_id as string | undefined,
       credentials,
       keyFile: keyFile && !isAbsolute(keyFile) ? resolve(context.configDir, keyFile) : keyFile,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { generatedStream, runSinkSuite, sha256OfStream } from 'vya/testing';
+import { generatedStream, peakRssGrowth, runSinkSuite, sha256OfStream } from 'vya/testing';
 import { GcsSink, type GcsSinkConfig } from '../src/gcs-sink.js';
 import { FakeGcsServer } from './fake-gcs-server.js';
 
@@ -54,15 +54,8 @@ describe('GCS sink against a local implementation of the GCS JSON API', function
   it('streams a 128 MB object through resumable chunks with bounded memory', async () => {
     const sink = new GcsSink(sinkConfig({ chunkSizeBytes: 8 * 1024 * 1024 }));
     const size = 128 * 1024 * 1024;
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-    try {
-      await sink.put('big/object.bin', generatedStream(size, 21));
-    } finally {
-      clearInterval(sampler);
-    }
-    expect(peak - baseline).to.be.below(100 * 1024 * 1024);
+    const growth = await peakRssGrowth(() => sink.put('big/object.bin', generatedStream(size, 21)));
+    expect(growth).to.be.below(100 * 1024 * 1024);
     expect(await sha256OfStream(await sink.get('big/object.bin'))).to.deep.equal(await sha256OfStream(generatedStream(size, 21)));
     expect(server.requests.filter((r) => r.startsWith('PUT /upload/')).length).to.be.greaterThan(10);
   });

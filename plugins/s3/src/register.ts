@@ -1,4 +1,4 @@
-import { definePlugin, type SinkDefinition } from 'vya/plugin-api';
+import { definePlugin, normalizeKeyPrefix, type SinkDefinition } from 'vya/plugin-api';
 
 export const s3SinkDefinition: SinkDefinition = {
   type: 's3',
@@ -27,12 +27,11 @@ export const s3SinkDefinition: SinkDefinition = {
   },
   async create(config, context) {
     for (const secret of [config.secret_access_key, config.session_token]) if (typeof secret === 'string') context.addSecret(secret);
-    const prefix = typeof config.prefix === 'string' && config.prefix ? config.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
     // Loaded on first use: the SDK costs start-up time to every command that never needs it.
     const { S3Sink } = await import('./s3-sink.js');
     return new S3Sink({
       bucket: String(config.bucket),
-      prefix,
+      prefix: normalizeKeyPrefix(config.prefix),
       region: (config.region as string | undefined) ?? process.env.AWS_REGION ?? 'us-east-1',
       endpoint: config.endpoint as string | undefined,
       forcePathStyle: config.force_path_style === true,

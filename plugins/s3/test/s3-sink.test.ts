@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { generatedStream, runSinkSuite, sha256OfStream } from 'vya/testing';
+import { generatedStream, peakRssGrowth, runSinkSuite, sha256OfStream } from 'vya/testing';
 import { recordingProxy, S3rverProcess } from '../../../test/support/s3rver.js';
 import { S3Sink, type S3SinkConfig } from '../src/s3-sink.js';
 
@@ -33,17 +33,9 @@ describe('S3 sink against s3rver', function () {
   it('streams a 300 MB object in multipart with bounded memory, and reads it back intact', async () => {
     const sink = new S3Sink(sinkConfig({ partSizeBytes: 8 * 1024 * 1024, queueSize: 2 }));
     const size = 300 * 1024 * 1024;
-    global.gc?.();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-    try {
-      await sink.put('big/object.bin', generatedStream(size, 77));
-    } finally {
-      clearInterval(sampler);
-    }
+    const growth = await peakRssGrowth(() => sink.put('big/object.bin', generatedStream(size, 77)));
     // Parts in flight (2 × 8 MiB) plus buffers: far below the 300 MB the object weighs.
-    expect(peak - baseline).to.be.below(120 * 1024 * 1024);
+    expect(growth).to.be.below(120 * 1024 * 1024);
     expect((await sink.stat('big/object.bin'))?.size).to.equal(size);
     expect(await sha256OfStream(await sink.get('big/object.bin'))).to.deep.equal(await sha256OfStream(generatedStream(size, 77)));
     await sink.delete('big/object.bin');
