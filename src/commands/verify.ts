@@ -26,7 +26,7 @@ export default class Verify extends VyaCommand {
     const snapshots = args.snapshot ? [await resolveSnapshot(runtime, args.snapshot, query)] : await findSnapshots(runtime, query);
     const results = await verifySnapshots(runtime, snapshots, flags.identity ?? [], this.abortSignal);
     for (const r of results) {
-      const detail = r.ok ? (r.note ?? (r.checked === 'full' ? 'checksum, decryption and decompression ok' : 'checksum ok')) : r.error;
+      const detail = r.ok ? r.note : r.error;
       this.log(`${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.job}/${r.unit}  ${detail}`);
     }
     const ok = results.every((r) => r.ok);

@@ -116,7 +116,7 @@ describe('end to end: files → local, through the real vya binary', function ()
   it('verify re-reads the snapshot fully with the identity, and only the checksum without', async () => {
     const full = await runVya(['verify', snapshot.id, '--config', config, '--identity', join(dir.path, 'vya-identity.txt'), '--json'], { env });
     expect(full.code, full.stderr).to.equal(0);
-    expect(parseJson<{ results: { ok: boolean; checked: string }[] }>(full).results[0]).to.include({ ok: true, checked: 'full' });
+    expect(parseJson<{ results: { ok: boolean; checked: string }[] }>(full).results[0]).to.include({ ok: true, checked: 'full', note: `sha256, age decryption, zstd decompression ok, ${snapshot.raw_bytes} bytes` });
     const partial = await runVya(['verify', '--all', '--config', config], { env });
     expect(partial.code, partial.stderr).to.equal(0);
     expect(partial.stdout).to.match(/not decrypted/);

@@ -42,10 +42,16 @@ async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repos
     if (opened.raw.bytes !== manifest.raw_bytes) {
       return { ...base, ok: false, checked: 'full', error: `decompressed to ${opened.raw.bytes} bytes, the manifest records ${manifest.raw_bytes}` };
     }
-    return { ...base, ok: true, checked: 'full' };
+    return { ...base, ok: true, checked: 'full', note: fullCheckNote(manifest) };
   } catch (error) {
     return { ...base, ok: false, checked: canDecrypt ? 'full' : 'checksum', error: runtime.redactor.redact(errorMessage(error)) };
   }
+}
+
+/** What a full check proved, e.g. "sha256, age decryption, zstd decompression ok, 1048576 bytes". */
+function fullCheckNote(manifest: Manifest): string {
+  const steps = ['sha256', ...(manifest.encryption ? ['age decryption'] : []), ...(manifest.compression.algorithm !== 'none' ? [`${manifest.compression.algorithm} decompression`] : [])];
+  return `${steps.join(', ')} ok, ${manifest.raw_bytes} bytes`;
 }
 
 function discard(): Writable {
