@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import type { RunSummary } from '../plugin-api/index.js';
+import { formatBytes, type RunSummary } from '../plugin-api/index.js';
 import { VyaCommand } from '../base-command.js';
 import { runBackups, type BackupCommandResult } from '../core/backup/run-backups.js';
-import { ProgressLine, formatBytes } from '../core/progress.js';
+import { ProgressLine } from '../core/progress.js';
 
 export default class Backup extends VyaCommand {
   static override summary = 'Back up the units of one or more jobs (all jobs when none is named).';

@@ -1,11 +1,9 @@
 import { Flags } from '@oclif/core';
-import type { RunOutcome } from '../plugin-api/index.js';
+import { formatBytes, type RunOutcome, type RunSummary } from '../plugin-api/index.js';
 import { VyaCommand } from '../base-command.js';
 import { HistoryStore, type NotificationOutcome } from '../core/history/history-store.js';
 import { parseSince } from '../core/history/since.js';
-import { formatBytes } from '../core/progress.js';
 import { formatTable } from '../core/snapshots/format-table.js';
-import type { RunSummary } from '../plugin-api/index.js';
 
 export default class History extends VyaCommand {
   static override summary = 'Show the runs recorded on this machine: when, outcome, units, sizes, errors.';

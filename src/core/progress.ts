@@ -1,3 +1,5 @@
+import { formatBytes } from '../plugin-api/index.js';
+
 /**
  * One status line on a terminal for long transfers: bytes and rate per active unit. The total
  * size of a dump is unknown until it ends, so this is a counter, not a bar.
@@ -51,13 +53,3 @@ export class ProgressLine {
   }
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}

@@ -33,3 +33,21 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * The usual ways of failing to reach a server (refused, unknown host, timeout) as one line
+ * and a hint naming `where` ("PostgreSQL at db1:5432"); undefined for any other error.
+ */
+export function unreachableError(error: unknown, where: string, host: string): VyaError | undefined {
+  switch ((error as { code?: string } | null)?.code) {
+    case 'ECONNREFUSED':
+      return new VyaError(`cannot reach ${where}: connection refused`, { code: 'UNREACHABLE', hint: 'is the server running and listening on that address and port?' });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new VyaError(`cannot resolve host "${host}"`, { code: 'UNREACHABLE', hint: 'check sources.<name>.host' });
+    case 'ETIMEDOUT':
+      return new VyaError(`cannot reach ${where}: timed out`, { code: 'UNREACHABLE', hint: 'check the host, port and firewalls' });
+    default:
+      return undefined;
+  }
+}

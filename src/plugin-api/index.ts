@@ -1,5 +1,6 @@
 export type { CheckItem } from './check.js';
-export { VyaError, NotFoundError, isNotFound, errorMessage } from './errors.js';
+export { formatBytes } from './format.js';
+export { VyaError, NotFoundError, isNotFound, errorMessage, unreachableError } from './errors.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { Notifier, RunEvent, RunOutcome, RunSummary, UnitResult, UnitStatus } from './notifier.js';

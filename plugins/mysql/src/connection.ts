@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { VyaError } from 'vya/plugin-api';
+import { unreachableError, VyaError } from 'vya/plugin-api';
 
 export interface MysqlConnection {
   host: string;
@@ -41,14 +41,9 @@ export async function withConnection<T>(connection: MysqlConnection, work: (db: 
 export function describeConnectionError(error: unknown, connection: MysqlConnection): VyaError {
   const e = error as { code?: string; message?: string };
   const where = connection.socket ? `MySQL at ${connection.socket}` : `MySQL at ${connection.host}:${connection.port}`;
+  const unreachable = unreachableError(error, where, connection.host);
+  if (unreachable) return unreachable;
   switch (e.code) {
-    case 'ECONNREFUSED':
-      return new VyaError(`cannot reach ${where}: connection refused`, { code: 'UNREACHABLE', hint: 'is the server running and listening on that address and port?' });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new VyaError(`cannot resolve host "${connection.host}"`, { code: 'UNREACHABLE', hint: 'check sources.<name>.host' });
-    case 'ETIMEDOUT':
-      return new VyaError(`cannot reach ${where}: timed out`, { code: 'UNREACHABLE', hint: 'check the host, port and firewalls' });
     case 'ER_ACCESS_DENIED_ERROR':
       return new VyaError(`${where}: access denied for user "${connection.username}"`, { code: 'AUTH_FAILED', hint: 'check the username and the password secret (vya secrets get NAME)' });
     default:

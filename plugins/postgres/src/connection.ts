@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { VyaError } from 'vya/plugin-api';
+import { unreachableError, VyaError } from 'vya/plugin-api';
 
 export interface PostgresConnection {
   host: string;
@@ -77,14 +77,9 @@ function readCa(path: string): string {
 export function describeConnectionError(error: unknown, connection: PostgresConnection, database: string): VyaError {
   const e = error as { code?: string; message?: string };
   const where = `PostgreSQL at ${connection.host}:${connection.port}`;
+  const unreachable = unreachableError(error, where, connection.host);
+  if (unreachable) return unreachable;
   switch (e.code) {
-    case 'ECONNREFUSED':
-      return new VyaError(`cannot reach ${where}: connection refused`, { code: 'UNREACHABLE', hint: 'is the server running and listening on that address and port?' });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new VyaError(`cannot resolve host "${connection.host}"`, { code: 'UNREACHABLE', hint: 'check sources.<name>.host' });
-    case 'ETIMEDOUT':
-      return new VyaError(`cannot reach ${where}: timed out`, { code: 'UNREACHABLE', hint: 'check the host, port and firewalls' });
     case '28P01':
     case '28000':
       return new VyaError(`${where}: authentication failed for user "${connection.username}"`, {

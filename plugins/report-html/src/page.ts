@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
-import type { ReportModel } from 'vya/plugin-api';
+import { formatBytes, type ReportModel } from 'vya/plugin-api';
 import { barChart, timeline } from './charts.js';
-import { formatBytes, formatDuration, percent, shortTime } from './format.js';
+import { formatDuration, percent, shortTime } from './format.js';
 
 const handlebars = Handlebars.create();
 handlebars.registerHelper('bytes', (n: number) => formatBytes(Number(n) || 0));

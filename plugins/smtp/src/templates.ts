@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import type { RunEvent } from 'vya/plugin-api';
+import { formatBytes, type RunEvent } from 'vya/plugin-api';
 
 export interface RenderedMail {
   subject: string;
@@ -32,17 +32,6 @@ export async function renderMail(event: RunEvent, options: { templatesDir: strin
     startedAt: event.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
   };
   return { subject: `${options.subjectPrefix ?? ''}${subject(context).trim()}`, html: html(context), text: text(context) };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 export function formatDuration(ms: number): string {

@@ -1,4 +1,4 @@
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '../../plugin-api/index.js';
 import type { SnapshotSummary } from '../repository/manifest.js';
 
 /** A fixed-width table, like restic's `snapshots`. */
