@@ -152,4 +152,17 @@ describe('end to end: files → local, through the real vya binary', function ()
     expect(result.stderr).to.match(/no identity was given/);
     expect(result.stderr).to.match(/Hint: pass --identity FILE/);
   });
+
+  it('a wrong identity fails restore and verify before anything is written', async () => {
+    const wrong = join(dir.path, 'wrong-identity.txt');
+    execFileSync('age-keygen', ['-o', wrong], { stdio: 'ignore' });
+    const target = join(dir.path, 'r3');
+    const result = await runVya(['restore', snapshot.id, '--to', target, '--identity', wrong, '--config', config], { env });
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/no identity given matches a recipient of snapshot/);
+    expect(await lstat(target).then(() => 'exists', () => 'absent')).to.equal('absent');
+    const verify = await runVya(['verify', snapshot.id, '--identity', wrong, '--config', config], { env });
+    expect(verify.code).to.equal(1);
+    expect(verify.stdout).to.match(/FAILED .* no identity given matches/);
+  });
 });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Transform } from 'node:stream';
 import { VyaError } from '../../plugin-api/index.js';
-import { createAgeDecryptStream, createAgeEncryptStream, parseIdentityFile, parseRecipient } from '../crypto/age/index.js';
+import { createAgeDecryptStream, createAgeEncryptStream, parseIdentityFile, parseRecipient, recipientOf } from '../crypto/age/index.js';
 import type { EncryptionConfig } from '../config/types.js';
 import type { ManifestEncryption } from '../repository/manifest.js';
 import { expandHome } from '../state-dir.js';
@@ -60,6 +60,13 @@ export function createDecryptStream(encryption: ManifestEncryption, keys: Decryp
     throw new VyaError(`${what} is encrypted to ${encryption.recipients.length} age recipient(s) and no identity was given`, {
       code: 'NO_DECRYPTION_KEY',
       hint: 'pass --identity FILE (an age identity file) or set VYA_AGE_IDENTITY',
+    });
+  }
+  // The manifest names the recipients: a wrong key fails here, before a restore touches its target.
+  if (encryption.recipients.length > 0 && !keys.identities.some((identity) => encryption.recipients.includes(recipientOf(identity)))) {
+    throw new VyaError(`age: no identity given matches a recipient of ${what} (${encryption.recipients.join(', ')})`, {
+      code: 'NO_DECRYPTION_KEY',
+      hint: 'pass the identity file (--identity) whose public key is one of those recipients',
     });
   }
   return createAgeDecryptStream({ identities: keys.identities });
