@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from './cli.js';
@@ -91,7 +91,14 @@ jobs:
       expect(rows.map((r) => `${r.job}/${r.sink}`).sort()).to.deep.equal(['files/store', 'pg/store']);
 
       const target = join(dir.path, 'restored');
-      const files = await runVya(['restore', `files/${rows.find((r) => r.job === 'files')!.unit}@latest`, '--to', target, '--config', config], { env: env() });
+      const filesUnit = rows.find((r) => r.job === 'files')!.unit;
+      // A wrong passphrase fails on the object's first bytes, before the target is created.
+      const wrong = await runVya(['restore', `files/${filesUnit}@latest`, '--to', target, '--config', config], { env: { ...env(), VYA_SECRET_REPO_PASSWORD: 'not the passphrase' } });
+      expect(wrong.code).to.equal(1);
+      expect(wrong.stderr).to.match(/passphrase/i);
+      expect(await stat(target).then(() => 'exists', () => 'absent')).to.equal('absent');
+
+      const files = await runVya(['restore', `files/${filesUnit}@latest`, '--to', target, '--config', config], { env: env() });
       expect(files.code, files.stderr).to.equal(0);
       expect(await readFile(join(target, 'sub', 'hello.txt'), 'utf8')).to.equal('hello from the bucket\n');
 

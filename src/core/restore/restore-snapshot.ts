@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { VyaError, type RestoreOptions, type RestoreResult, type Source } from '../../plugin-api/index.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -26,6 +27,9 @@ export async function restoreSnapshot(runtime: Runtime, reference: string, optio
   const { name, source, target } = await restoringSource(runtime, manifest, options.to);
   const keys = await decryptionKeysFor(runtime, manifest, options.identityFiles);
   const opened = await openSnapshot(repository.sink, manifest, keys, signal);
+  // The first plain bytes prove the key (a passphrase, say) and the object's start are good:
+  // waiting for them means such a failure comes before the source creates or cleans anything.
+  await once(opened.data, 'readable', { signal });
   const result = await source.restore(
     {
       unit: { name: manifest.unit.name, kind: manifest.unit.kind },
