@@ -1,2 +1,3 @@
-export { genericPayload, slackPayload, WebhookNotifier } from './webhook-notifier.js';
+export { WebhookNotifier } from './webhook-notifier.js';
+export { discordPayload, genericPayload, payloadFor, slackPayload, teamsPayload, telegramPayload, WEBHOOK_FORMATS, type WebhookFormat } from './payloads.js';
 export { webhookNotifierDefinition } from './register.js';

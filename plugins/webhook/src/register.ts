@@ -1,16 +1,21 @@
 import { definePlugin, type NotifierDefinition } from 'vya/plugin-api';
+import { WEBHOOK_FORMATS, type WebhookFormat } from './payloads.js';
 import { WebhookNotifier } from './webhook-notifier.js';
 
 export const webhookNotifierDefinition: NotifierDefinition = {
   type: 'webhook',
-  description: 'JSON POST after each run (generic payload, or Slack-compatible), with retries and a timeout.',
+  description: 'JSON POST after each run (vya payload, or a Slack, Discord, Teams or Telegram message), with retries and a timeout.',
   configSchema: {
     type: 'object',
     additionalProperties: false,
     required: ['url'],
+    // Telegram's sendMessage has no default chat: the message must say where it goes.
+    if: { properties: { format: { const: 'telegram' } }, required: ['format'] },
+    then: { required: ['chat_id'] },
     properties: {
       url: { type: 'string', pattern: '^https?://' },
-      format: { enum: ['generic', 'slack'] },
+      format: { enum: [...WEBHOOK_FORMATS] },
+      chat_id: { type: ['string', 'integer'] },
       headers: { type: 'object', additionalProperties: { type: 'string' } },
       timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
       retries: { type: 'integer', minimum: 0, maximum: 10 },
@@ -26,7 +31,8 @@ export const webhookNotifierDefinition: NotifierDefinition = {
     if (path.length > 8) context.addSecret(path);
     return new WebhookNotifier({
       url: String(config.url),
-      format: (config.format as 'generic' | 'slack' | undefined) ?? 'generic',
+      format: (config.format as WebhookFormat | undefined) ?? 'generic',
+      chatId: config.chat_id === undefined ? undefined : String(config.chat_id),
       headers,
       timeoutMs: ((config.timeout_seconds as number | undefined) ?? 10) * 1000,
       retries: (config.retries as number | undefined) ?? 3,

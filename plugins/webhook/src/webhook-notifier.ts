@@ -1,8 +1,11 @@
 import { errorMessage, VyaError, type Notifier, type RunEvent } from 'vya/plugin-api';
+import { payloadFor, type WebhookFormat } from './payloads.js';
 
 export interface WebhookConfig {
   url: string;
-  format: 'generic' | 'slack';
+  format: WebhookFormat;
+  /** Telegram's chat id, for `format: telegram`. */
+  chatId?: string;
   headers: Record<string, string>;
   timeoutMs: number;
   retries: number;
@@ -10,7 +13,7 @@ export interface WebhookConfig {
   on: ('success' | 'failure' | 'always')[];
 }
 
-/** JSON POSTs after each run: vya's own payload, or a Slack-compatible message. Retries 5xx and timeouts. */
+/** JSON POSTs after each run: vya's own payload, or a chat message (Slack, Discord, Teams, Telegram). Retries 5xx, 429 and timeouts. */
 export class WebhookNotifier implements Notifier {
   constructor(private readonly config: WebhookConfig) {}
 
@@ -21,14 +24,14 @@ export class WebhookNotifier implements Notifier {
 
   async notify(event: RunEvent): Promise<void> {
     if (!this.wants(event)) return;
-    const body = JSON.stringify(this.config.format === 'slack' ? slackPayload(event) : genericPayload(event));
+    const body = JSON.stringify(payloadFor(this.config.format, event, { chatId: this.config.chatId }));
     let lastError = '';
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.config.retryDelayMs * 2 ** (attempt - 1)));
       try {
         const response = await fetch(this.config.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...this.config.headers }, signal: AbortSignal.timeout(this.config.timeoutMs) });
         if (response.ok) return;
-        lastError = `HTTP ${response.status}`;
+        lastError = `HTTP ${response.status}${await receiverReason(response)}`;
         // 4xx will not get better by asking again (except throttling).
         if (response.status < 500 && response.status !== 429) break;
       } catch (error) {
@@ -39,30 +42,17 @@ export class WebhookNotifier implements Notifier {
   }
 }
 
-export function genericPayload(event: RunEvent): Record<string, unknown> {
-  const { run } = event;
-  return {
-    source: 'vya',
-    event: `run.${event.outcome}`,
-    outcome: event.outcome,
-    job: run.job,
-    host: run.host,
-    run_id: run.runId,
-    started_at: run.startedAt,
-    finished_at: run.finishedAt,
-    duration_ms: run.durationMs,
-    error: run.error ?? null,
-    totals: { units: run.totals.units, succeeded: run.totals.succeeded, failed: run.totals.failed, raw_bytes: run.totals.rawBytes, stored_bytes: run.totals.storedBytes },
-    units: run.units.map((unit) => ({ unit: unit.unit, status: unit.status, snapshot_id: unit.snapshotId ?? null, raw_bytes: unit.rawBytes, stored_bytes: unit.storedBytes, duration_ms: unit.durationMs, error: unit.error ?? null })),
-  };
-}
-
-export function slackPayload(event: RunEvent): Record<string, unknown> {
-  const { run } = event;
-  const icon = event.outcome === 'succeeded' ? ':white_check_mark:' : event.outcome === 'partial' ? ':warning:' : ':x:';
-  const failed = run.units.filter((unit) => unit.status === 'failed');
-  const lines = [`${icon} *vya ${run.job}* ${event.outcome} on ${run.host}: ${run.totals.succeeded}/${run.totals.units} units`];
-  if (run.error) lines.push(`> ${run.error}`);
-  for (const unit of failed) lines.push(`• \`${unit.unit}\`: ${unit.error ?? 'failed'}`);
-  return { text: lines.join('\n'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] };
+/** The receiver's own word on a refusal (Telegram's `description`, Discord's `message`, Slack's text), shortened. */
+async function receiverReason(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).trim();
+  if (!text) return '';
+  let reason = text.split('\n')[0];
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const said = body.description ?? body.message ?? body.error;
+    if (typeof said === 'string') reason = said;
+  } catch {
+    // Not JSON: the first line as it is.
+  }
+  return `: ${reason.slice(0, 200)}`;
 }
