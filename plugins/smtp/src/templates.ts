@@ -21,8 +21,9 @@ export function defaultTemplatesDir(): string {
 }
 
 export async function renderMail(event: RunEvent, options: { templatesDir: string; testMode: boolean; subjectPrefix?: string }): Promise<RenderedMail> {
-  const load = async (name: string) => handlebars.compile(await readFile(join(options.templatesDir, name), 'utf8'));
-  const [subject, html, text] = await Promise.all([load('subject.hbs'), load('body.html.hbs'), load('body.txt.hbs')]);
+  // Only the HTML body is HTML: escaping the subject or the text part would show `&quot;` to the reader.
+  const load = async (name: string, isHtml: boolean) => handlebars.compile(await readFile(join(options.templatesDir, name), 'utf8'), { noEscape: !isHtml });
+  const [subject, html, text] = await Promise.all([load('subject.hbs', false), load('body.html.hbs', true), load('body.txt.hbs', false)]);
   const context = {
     run: event.run,
     outcome: event.outcome,
