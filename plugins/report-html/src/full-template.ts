@@ -9,19 +9,19 @@ const TEMPLATE = `<!doctype html>
 <p class="muted">{{model.host}} · {{time model.since}} to {{time model.until}} · generated {{time model.generatedAt}}</p>
 <div class="cards">
   <div class="card"><div class="muted">Runs</div><div class="value" id="total-runs">{{model.totals.runs}}</div></div>
-  <div class="card"><div class="muted">Success rate</div><div class="value" id="success-rate">{{percent model.totals.successRate}}</div></div>
+  <div class="card"><div class="muted">Success rate</div><div class="value {{rateClass model.totals.successRate}}" id="success-rate">{{percent model.totals.successRate}}</div></div>
   <div class="card"><div class="muted">Runs with failures</div><div class="value {{#if failedOrPartial}}bad{{/if}}" id="failed-runs">{{failedOrPartial}}</div></div>
   <div class="card"><div class="muted">Stored</div><div class="value" id="stored-bytes">{{bytes model.totals.storedBytes}}</div></div>
 </div>
 
 <h2>Jobs</h2>
 <table><tr><th>Job</th><th>Runs</th><th>Succeeded</th><th>Success rate</th></tr>
-{{#each model.jobs}}<tr class="job-row"><td>{{job}}</td><td>{{runs}}</td><td>{{succeeded}}</td><td class="{{#if (eq successRate 1)}}ok{{else}}warn{{/if}}">{{percent successRate}}</td></tr>{{/each}}
+{{#each model.jobs}}<tr class="job-row"><td>{{job}}</td><td>{{runs}}</td><td>{{succeeded}}</td><td class="{{rateClass successRate}}">{{percent successRate}}</td></tr>{{/each}}
 </table>
 
 <h2>Last good snapshot per unit</h2>
 <table><tr><th>Job</th><th>Unit</th><th>Last success</th><th>Age</th><th>Snapshot</th></tr>
-{{#each model.jobs}}{{#each units}}<tr class="{{#if stale}}stale{{/if}}"><td>{{job}}</td><td>{{unit}}</td><td>{{time lastSuccessAt}}</td><td class="{{#if stale}}bad{{else}}ok{{/if}}">{{#if ageHours}}{{ageHours}} h{{else}}{{#if lastSuccessAt}}0 h{{else}}never{{/if}}{{/if}}{{#if stale}} (stale){{/if}}</td><td><code>{{lastSnapshotId}}</code></td></tr>{{/each}}{{/each}}
+{{#each model.jobs}}{{#each units}}<tr class="{{#if stale}}stale{{/if}}"><td>{{job}}</td><td>{{unit}}</td><td>{{time lastSuccessAt}}</td><td class="{{#if stale}}bad{{else}}ok{{/if}}">{{#if lastSuccessAt}}{{ageHours}} h{{#if stale}} (stale){{/if}}{{else}}never{{/if}}</td><td><code>{{lastSnapshotId}}</code></td></tr>{{/each}}{{/each}}
 </table>
 
 <h2>Stored size per run</h2>{{raw charts.sizes}}

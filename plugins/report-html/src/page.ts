@@ -10,6 +10,8 @@ handlebars.registerHelper('percent', (n: number) => percent(Number(n) || 0));
 handlebars.registerHelper('time', (iso: string) => (iso ? shortTime(String(iso)) : '–'));
 handlebars.registerHelper('raw', (html: string) => new Handlebars.SafeString(html));
 handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+// A job that never succeeds is an outage, not a warning.
+handlebars.registerHelper('rateClass', (rate: number) => (rate >= 1 ? 'ok' : rate <= 0 ? 'bad' : 'warn'));
 
 export const STYLE = `
   :root { color-scheme: light; }

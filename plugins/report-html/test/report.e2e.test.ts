@@ -123,4 +123,44 @@ describe('reports: the HTML report of a few hundred runs, in a real browser', fu
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.match(/Hint: installed templates: full, summary/);
   });
+
+  describe('a job that has never succeeded, and --json', () => {
+    let never: { path: string; cleanup: () => Promise<void> };
+    const neverEnv = () => ({ VYA_STATE_DIR: join(never.path, 'state') });
+
+    before(async () => {
+      never = await tempDir('vya-e2e-report-never-');
+      const store = new HistoryStore(join(never.path, 'state'));
+      const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * HOUR).toISOString();
+      for (const hoursAgo of [30, 20, 10]) {
+        const run: RunSummary = { runId: `down-${hoursAgo}`, job: 'mysql-down', host: 'db1', outcome: 'failed', startedAt: at(hoursAgo), finishedAt: at(hoursAgo), durationMs: 100, units: [], error: 'MySQL at 10.0.0.5:3306: access denied', totals: { units: 0, succeeded: 0, failed: 0, rawBytes: 0, storedBytes: 0 } };
+        await store.append({ kind: 'run', run, notifications: [] });
+      }
+    });
+    after(async () => never.cleanup());
+
+    it('lists it in the last-good tables of both templates as never, with a red 0 %', async () => {
+      for (const template of ['full', 'summary']) {
+        const html = (await runVya(['report', '--template', template], { env: neverEnv(), cwd: never.path })).stdout;
+        expect(html, template).to.match(/<tr class="stale"><td>mysql-down<\/td><td>\(job\)<\/td><td>–<\/td><td class="bad">never<\/td>/);
+        expect(html, template).to.match(/id="success-rate"[^>]*class="bad"|class="value bad" id="success-rate"/);
+      }
+      const full = (await runVya(['report'], { env: neverEnv(), cwd: never.path })).stdout;
+      expect(full).to.match(/<tr class="job-row"><td>mysql-down<\/td><td>3<\/td><td>0<\/td><td class="bad">0\.0%<\/td>/);
+    });
+
+    it('--json always writes exactly one JSON document on stdout', async () => {
+      const plain = await runVya(['report', '--json'], { env: neverEnv(), cwd: never.path });
+      expect(parseJson<{ totals: { runs: number } }>(plain).totals.runs).to.equal(3);
+      const both = await runVya(['report', '--format', 'json', '--json'], { env: neverEnv(), cwd: never.path });
+      expect(parseJson<{ jobs: { job: string }[] }>(both).jobs.map((j) => j.job)).to.deep.equal(['mysql-down']);
+      const out = join(never.path, 'r.html');
+      const written = parseJson<{ out: string; format: string; runs: number }>(await runVya(['report', '--json', '--out', out], { env: neverEnv(), cwd: never.path }));
+      expect(written).to.deep.equal({ out, format: 'html', runs: 3 });
+      expect(await readFile(out, 'utf8')).to.match(/^<!doctype html>/);
+      const html = await runVya(['report', '--json', '--format', 'html'], { env: neverEnv(), cwd: never.path });
+      expect(html.code).to.equal(2);
+      expect(parseJson<{ error: { code: string } }>(html).error.code).to.equal('USAGE');
+    });
+  });
 });

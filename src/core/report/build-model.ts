@@ -1,5 +1,8 @@
 import type { ReportModel, ReportUnit, RunSummary } from '../../plugin-api/index.js';
 
+/** The unit name under which failures of a job as a whole (before any unit) are shown. */
+const JOB_ITSELF = '(job)';
+
 export interface ReportOptions {
   since: Date;
   until: Date;
@@ -38,6 +41,8 @@ export function buildReportModel(history: RunSummary[], options: ReportOptions):
       const units = [...lastGood.values()].filter((unit) => unit.job === job).map((unit) => freshness(unit, options));
       const failedUnits = new Set(jobRuns.flatMap((run) => run.units.filter((u) => u.status === 'failed').map((u) => u.unit)));
       for (const unit of failedUnits) if (!units.some((u) => u.unit === unit)) units.push({ job, unit, stale: true });
+      // A job that failed before reaching any unit (a server down from the start) has never had a good snapshot.
+      if (units.length === 0) units.push({ job, unit: JOB_ITSELF, stale: true });
       return { job, runs: jobRuns.length, succeeded, successRate: jobRuns.length ? succeeded / jobRuns.length : 0, units: units.sort((a, b) => a.unit.localeCompare(b.unit)) };
     }),
     runs: runs.map((run) => ({
@@ -52,7 +57,7 @@ export function buildReportModel(history: RunSummary[], options: ReportOptions):
       failed: run.totals.failed,
     })),
     failures: runs.flatMap((run) => [
-      ...(run.error ? [{ runId: run.runId, job: run.job, unit: '(job)', at: run.startedAt, error: run.error }] : []),
+      ...(run.error ? [{ runId: run.runId, job: run.job, unit: JOB_ITSELF, at: run.startedAt, error: run.error }] : []),
       ...run.units.filter((unit) => unit.status === 'failed').map((unit) => ({ runId: run.runId, job: run.job, unit: unit.unit, at: unit.startedAt, error: unit.error ?? 'failed' })),
     ]),
   };
