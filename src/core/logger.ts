@@ -1,4 +1,5 @@
 import type { Logger } from '../plugin-api/index.js';
+import { writeStderrLine } from './progress.js';
 import type { Redactor } from './redactor.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -18,7 +19,7 @@ export class CoreLogger implements Logger {
   constructor(
     private readonly redactor: Redactor,
     private level: LogLevel = 'info',
-    private readonly out: LogSink = { write: (line) => process.stderr.write(line + '\n') },
+    private readonly out: LogSink = { write: (line) => writeStderrLine(line + '\n') },
   ) {}
 
   setLevel(level: LogLevel): void {
