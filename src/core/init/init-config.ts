@@ -1,5 +1,5 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { VyaError } from '../../plugin-api/index.js';
 import { generateX25519Identity } from '../crypto/age/index.js';
 import { renderStarterConfig } from './starter-config.js';
@@ -34,9 +34,28 @@ export async function initConfig(options: InitOptions): Promise<InitResult> {
     await writeExclusive(identityFile, text, flag, 0o600);
     await chmod(identityFile, 0o600);
   }
-  const config = renderStarterConfig({ paths: options.paths.map((p) => resolve(p)), repository: resolve(options.repository), recipient, identityFile });
+  const paths = options.paths.map((p) => resolve(p));
+  const repository = resolve(options.repository);
+  const ownFiles = excludedOwnFiles(paths, [repository, ...(identityFile ? [identityFile] : [])]);
+  const config = renderStarterConfig({ paths, repository, recipient, identityFile, ownFiles });
   await writeExclusive(configFile, config, flag, 0o644);
-  return { config: configFile, identity: identityFile, recipient, repository: resolve(options.repository) };
+  return { config: configFile, identity: identityFile, recipient, repository };
+}
+
+/**
+ * The repository and the private key must never end up in their own backups (each run would
+ * archive all earlier ones, and the key would travel with the data): the paths, relative to
+ * each backed-up directory that contains them, for the source's `exclude`.
+ */
+function excludedOwnFiles(paths: string[], own: string[]): string[] {
+  const excluded = new Set<string>();
+  for (const path of paths) {
+    for (const file of own) {
+      const inside = relative(path, file);
+      if (inside && !inside.startsWith('..') && !isAbsolute(inside)) excluded.add(inside);
+    }
+  }
+  return [...excluded];
 }
 
 async function writeExclusive(path: string, text: string, flag: string, mode: number): Promise<void> {

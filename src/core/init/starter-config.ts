@@ -3,11 +3,16 @@ export interface StarterConfigOptions {
   repository: string;
   recipient?: string;
   identityFile?: string;
+  /** vya's own files (repository, identity) inside a backed-up path, relative to it. */
+  ownFiles?: string[];
 }
 
 /** The commented vya.yml that `vya init` writes: files → local disk, working as is. */
 export function renderStarterConfig(options: StarterConfigOptions): string {
   const paths = options.paths.map((path) => `      - ${quote(path)}`).join('\n');
+  const ownFiles = options.ownFiles ?? [];
+  const exclude = ['**/node_modules/**', '**/.cache/**', '**/*.tmp', ...ownFiles].map((glob) => JSON.stringify(glob)).join(', ');
+  const ownFilesNote = ownFiles.length ? `\n    # ${ownFiles.join(' and ')}: vya's repository and key are never backed up into themselves` : '';
   const encryption = options.recipient
     ? `    # age encryption: anyone with the identity file can decrypt. Keep a copy of it somewhere safe
     # (without it the backups cannot be restored) and off hosts that should not read backups.
@@ -27,7 +32,7 @@ sources:
     type: files
     paths:
 ${paths}
-    exclude: ["**/node_modules/**", "**/.cache/**", "**/*.tmp"]
+    exclude: [${exclude}]${ownFilesNote}
 
 # Where backups go. More sink types: s3, gcs.
 sinks:
