@@ -6,6 +6,7 @@ import { CoreLogger } from './core/logger.js';
 import { loadRegistry } from './core/plugin-loader.js';
 import { Redactor } from './core/redactor.js';
 import { Runtime } from './core/runtime.js';
+import { describeUsageError, type CommandShape } from './core/usage-error.js';
 
 /**
  * What every vya command shares: --config/--debug/--json, the runtime (config + plugins),
@@ -67,7 +68,7 @@ export abstract class VyaCommand extends Command {
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
-    const { message, hint, code, exitCode, problems } = describeError(error);
+    const { message, hint, code, exitCode, problems } = describeError(error, { id: (this.id ?? '').replaceAll(':', ' '), flags: Object.keys(this.ctor.flags ?? {}) });
     const redact = (text: string) => this.redactor.redact(text);
     if (this.jsonEnabled()) {
       this.logJson({ error: { message: redact(message), code, hint, problems: problems?.map(redact) } });
@@ -80,17 +81,10 @@ export abstract class VyaCommand extends Command {
   }
 }
 
-function describeError(error: Error & { oclif?: { exit?: number } }): { message: string; hint?: string; code: string; exitCode: number; problems?: string[] } {
+function describeError(error: Error & { oclif?: { exit?: number } }, command: CommandShape): { message: string; hint?: string; code: string; exitCode: number; problems?: string[] } {
   if (error instanceof VyaError) {
     return { message: error.message, hint: error.hint, code: error.code, exitCode: error.exitCode, problems: error instanceof ConfigError ? error.problems : undefined };
   }
-  if (error instanceof Errors.CLIError) {
-    // Flag and argument errors from oclif's parser: keep the first line, point at --help.
-    const lines = errorMessage(error)
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line && !/^See more help/.test(line) && !/^The following errors? occurred:?$/.test(line));
-    return { message: lines.join('; ') || 'invalid usage', hint: 'see the command with --help', code: 'USAGE', exitCode: 2 };
-  }
+  if (error instanceof Errors.CLIError) return { ...describeUsageError(error, command), code: 'USAGE', exitCode: 2 };
   return { message: errorMessage(error).split('\n')[0] || 'unexpected error', hint: 'run again with --debug for details', code: 'INTERNAL', exitCode: 1 };
 }

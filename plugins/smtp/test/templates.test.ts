@@ -14,7 +14,7 @@ const event: RunEvent = {
     startedAt: '2026-11-26T02:00:00.000Z',
     finishedAt: '2026-11-26T02:00:05.000Z',
     durationMs: 5000,
-    units: [{ unit: 'shop', status: 'failed', rawBytes: 0, storedBytes: 0, durationMs: 10, error }],
+    units: [{ job: 'nightly <pg>', source: 'pg', sink: 'local', unit: 'shop', status: 'failed', startedAt: '2026-11-26T02:00:00.000Z', finishedAt: '2026-11-26T02:00:01.000Z', rawBytes: 0, storedBytes: 0, durationMs: 10, error }],
     totals: { units: 1, succeeded: 0, failed: 1, rawBytes: 0, storedBytes: 0 },
   },
 };
