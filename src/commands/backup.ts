@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { formatBytes, type RunSummary } from '../plugin-api/index.js';
 import { VyaCommand } from '../base-command.js';
 import { runBackups, type BackupCommandResult } from '../core/backup/run-backups.js';
+import type { DryRunPlan } from '../core/backup/run-job.js';
 import { ProgressLine } from '../core/progress.js';
 
 export default class Backup extends VyaCommand {
@@ -21,7 +22,7 @@ export default class Backup extends VyaCommand {
     const progress = ProgressLine.forTerminal(!this.jsonEnabled());
     try {
       const result = await runBackups(runtime, argv as string[], { dryRun: flags['dry-run'], signal: this.abortSignal, vyaVersion: this.config.version, progress });
-      if (result.plans) for (const plan of result.plans) this.log(`${plan.job}: ${plan.units.length} unit(s) from ${plan.source} to ${plan.sink}: ${plan.units.map((u) => u.unit).join(', ') || '(none)'}`);
+      for (const plan of result.plans ?? []) this.log(describePlan(plan));
       for (const run of result.runs ?? []) this.log(describeRun(run));
       if (!result.ok) process.exitCode = 1;
       return result;
@@ -29,6 +30,11 @@ export default class Backup extends VyaCommand {
       progress?.stop();
     }
   }
+}
+
+function describePlan(plan: DryRunPlan): string {
+  if (plan.error) return `${plan.job}: cannot plan: ${plan.error}`;
+  return `${plan.job}: ${plan.units.length} unit(s) from ${plan.source} to ${plan.sink}: ${plan.units.map((u) => u.unit).join(', ') || '(none)'}`;
 }
 
 function describeRun(run: RunSummary): string {

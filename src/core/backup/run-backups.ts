@@ -1,4 +1,4 @@
-import { VyaError, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type RunSummary } from '../../plugin-api/index.js';
 import type { ProgressLine } from '../progress.js';
 import type { Runtime } from '../runtime.js';
 import { afterRun } from './after-run.js';
@@ -27,8 +27,8 @@ export async function runBackups(runtime: Runtime, jobNames: string[], options: 
   }
   if (options.dryRun) {
     const plans: DryRunPlan[] = [];
-    for (const name of names) plans.push(await planJob(runtime, name, options.signal));
-    return { ok: true, plans };
+    for (const name of names) plans.push(await planOrProblem(runtime, name, options.signal));
+    return { ok: plans.every((plan) => plan.error === undefined), plans };
   }
   const runs: RunSummary[] = [];
   for (const name of names) {
@@ -41,3 +41,13 @@ export async function runBackups(runtime: Runtime, jobNames: string[], options: 
   return { ok: runs.length === names.length && runs.every((run) => run.outcome === 'succeeded'), runs };
 }
 
+
+/** One job that cannot be planned (its server is down, say) must not hide the plans of the others. */
+async function planOrProblem(runtime: Runtime, name: string, signal: AbortSignal): Promise<DryRunPlan> {
+  try {
+    return await planJob(runtime, name, signal);
+  } catch (error) {
+    const job = runtime.config.jobs[name];
+    return { job: name, source: job.source, sink: job.sink, units: [], error: runtime.redactor.redact(errorMessage(error)) };
+  }
+}

@@ -23,6 +23,8 @@ export interface DryRunPlan {
   source: string;
   sink: string;
   units: { unit: string; kind: string; key: string }[];
+  /** Why the job could not be planned (nothing else is known about it then). */
+  error?: string;
 }
 
 /** `vya backup --dry-run`: what would be backed up and where, touching nothing. */
