@@ -14,6 +14,7 @@ export default class Backup extends VyaCommand {
   static override args = { jobs: Args.string({ description: 'job names (default: every job)' }) };
   static override flags = {
     'dry-run': Flags.boolean({ summary: 'Show which units would be backed up, and where, without doing it.' }),
+    scheduled: Flags.boolean({ summary: "Apply each job's schedule: jitter, timeout and retries, as vya daemon does (used by vya schedule install).", exclusive: ['dry-run'] }),
   };
 
   async run(): Promise<BackupCommandResult> {
@@ -21,7 +22,7 @@ export default class Backup extends VyaCommand {
     const runtime = await this.runtime({ configFlag: flags.config });
     const progress = ProgressLine.forTerminal(!this.jsonEnabled());
     try {
-      const result = await runBackups(runtime, argv as string[], { dryRun: flags['dry-run'], signal: this.abortSignal, vyaVersion: this.config.version, progress });
+      const result = await runBackups(runtime, argv as string[], { dryRun: flags['dry-run'], scheduled: flags.scheduled, signal: this.abortSignal, vyaVersion: this.config.version, progress });
       for (const plan of result.plans ?? []) this.log(describePlan(plan));
       for (const run of result.runs ?? []) this.log(describeRun(run));
       if (!result.ok) process.exitCode = 1;

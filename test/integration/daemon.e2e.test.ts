@@ -120,13 +120,13 @@ describe('end to end: vya schedule', function () {
     expect(result.code, result.stderr).to.equal(0);
     expect((await readdir(units)).sort()).to.deep.equal(['vya-backup-nightly.service', 'vya-backup-nightly.timer', 'vya-backup-weekly.service', 'vya-backup-weekly.timer']);
     expect(await readFile(join(units, 'vya-backup-nightly.timer'), 'utf8')).to.match(/^OnCalendar=\*-\*-\* 02:30:00 Europe\/Paris$/m);
-    expect(await readFile(join(units, 'vya-backup-weekly.service'), 'utf8')).to.match(/ExecStart=.*run\.js backup weekly --config .*vya\.yml$/m);
+    expect(await readFile(join(units, 'vya-backup-weekly.service'), 'utf8')).to.match(/ExecStart=.*run\.js backup weekly --scheduled --config .*vya\.yml$/m);
   });
 
   it('schedule install --cron prints crontab lines', async () => {
     const result = await runVya(['schedule', 'install', '--cron', '--config', config]);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.match(/^CRON_TZ=Europe\/Paris\n30 2 \* \* \* .*backup nightly --config/m);
+    expect(result.stdout).to.match(/^CRON_TZ=Europe\/Paris\n30 2 \* \* \* .*backup nightly --scheduled --config/m);
     expect(result.stdout).to.match(/^0 4 \* \* 0 .*backup weekly/m);
   });
 
@@ -134,5 +134,29 @@ describe('end to end: vya schedule', function () {
     const result = await runVya(['schedule', 'install', '--config', config]);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.match(/^Error: .*(--systemd|--cron)/m);
+  });
+
+  it('backup --scheduled (what the units and cron lines run) applies the timeout and the retries like the daemon', async () => {
+    const scheduled = join(dir.path, 'scheduled.yml');
+    await writeFile(
+      scheduled,
+      `sources:
+  s: { type: files, paths: [${dir.path}] }
+  broken: { type: postgres, host: 127.0.0.1, username: postgres, include: [postgres], bin_dir: /nonexistent/bin }
+sinks:
+  r: { type: local, path: ${join(dir.path, 'r2')} }
+jobs:
+  flaky: { source: broken, sink: r, schedule: { cron: "0 2 * * *", retries: 2, retry_delay: 1s } }
+`,
+    );
+    const env = { VYA_STATE_DIR: join(dir.path, 'state-scheduled') };
+    const result = await runVya(['backup', 'flaky', '--scheduled', '--config', scheduled], { env });
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/flaky: run failed; retry 1 of 2 in 1 s/);
+    expect(result.stderr).to.match(/flaky: run failed; retry 2 of 2 in 2 s/);
+    const history = parseJson<{ job: string; outcome: string }[]>(await runVya(['history', '--json', '--config', scheduled], { env }));
+    expect(history.map((run) => run.outcome)).to.deep.equal(['failed', 'failed', 'failed']);
+    const once = await runVya(['backup', 'flaky', '--config', scheduled], { env });
+    expect(once.stderr).to.not.match(/retry/);
   });
 });

@@ -45,13 +45,14 @@ describe('schedules', () => {
   });
 
   it('writes a oneshot service and a persistent timer', () => {
-    const units = systemdUnits({ job: 'nightly', onCalendar: '*-*-* 02:00:00 Europe/Paris', command: ['/usr/bin/node', '/opt/vya/bin/run.js', 'backup', 'nightly', '--config', '/etc/vya/vya.yml'], jitterSeconds: 300 });
+    const units = systemdUnits({ job: 'nightly', onCalendar: '*-*-* 02:00:00 Europe/Paris', command: ['/usr/bin/node', '/opt/vya/bin/run.js', 'backup', 'nightly', '--scheduled', '--config', '/etc/vya/vya.yml'] });
     expect(units.service.name).to.equal('vya-backup-nightly.service');
     expect(units.service.text).to.match(/^Type=oneshot$/m);
-    expect(units.service.text).to.match(/^ExecStart=\/usr\/bin\/node \/opt\/vya\/bin\/run\.js backup nightly --config \/etc\/vya\/vya\.yml$/m);
+    expect(units.service.text).to.match(/^ExecStart=\/usr\/bin\/node \/opt\/vya\/bin\/run\.js backup nightly --scheduled --config \/etc\/vya\/vya\.yml$/m);
     expect(units.timer.text).to.match(/^OnCalendar=\*-\*-\* 02:00:00 Europe\/Paris$/m);
     expect(units.timer.text).to.match(/^Persistent=true$/m);
-    expect(units.timer.text).to.match(/^RandomizedDelaySec=300$/m);
+    // vya applies the jitter itself (--scheduled), the same under systemd, cron and the daemon.
+    expect(units.timer.text).to.not.match(/RandomizedDelaySec/);
     expect(units.timer.text).to.match(/^WantedBy=timers\.target$/m);
   });
 

@@ -2,6 +2,7 @@ import { errorMessage, VyaError, type RunSummary } from '../../plugin-api/index.
 import type { ProgressLine } from '../progress.js';
 import type { Runtime } from '../runtime.js';
 import { afterRun } from './after-run.js';
+import { runScheduledJob } from '../schedule/scheduled-run.js';
 import { planJob, runJob, type DryRunPlan } from './run-job.js';
 
 export interface BackupCommandResult {
@@ -15,6 +16,8 @@ export interface BackupOptions {
   signal: AbortSignal;
   vyaVersion: string;
   progress?: ProgressLine;
+  /** Apply each job's schedule settings (jitter, timeout, retries), as `vya daemon` does. */
+  scheduled?: boolean;
 }
 
 /** `vya backup [JOB...]`: the named jobs (or all), one after another. */
@@ -33,6 +36,11 @@ export async function runBackups(runtime: Runtime, jobNames: string[], options: 
   const runs: RunSummary[] = [];
   for (const name of names) {
     if (options.signal.aborted) break;
+    if (options.scheduled) {
+      const attempts = await runScheduledJob(runtime, name, options);
+      if (attempts.length > 0) runs.push(attempts[attempts.length - 1]);
+      continue;
+    }
     const stopCapture = runtime.logger.capture();
     const run = await runJob(runtime, name, options);
     runs.push(run);

@@ -59,6 +59,7 @@ export const scheduleSchema: JsonSchema = {
     jitter_seconds: count,
     timeout: { type: 'string', pattern: '^([0-9]+[dhms])+$' },
     retries: count,
+    retry_delay: { type: 'string', pattern: '^([0-9]+[dhms])+$' },
   },
 };
 

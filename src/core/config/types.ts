@@ -37,6 +37,8 @@ export interface ScheduleConfig {
   jitter_seconds?: number;
   timeout?: string;
   retries?: number;
+  /** Delay before the first retry, doubled for each further one (default 30s). */
+  retry_delay?: string;
 }
 
 export interface JobConfig {

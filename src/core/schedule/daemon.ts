@@ -3,21 +3,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Cron } from 'croner';
 import pLimit from 'p-limit';
-import { errorMessage, type RunSummary } from '../../plugin-api/index.js';
-import { afterRun } from '../backup/after-run.js';
+import { errorMessage } from '../../plugin-api/index.js';
 import { HistoryStore } from '../history/history-store.js';
-import { runJob } from '../backup/run-job.js';
-import { parseDurationMs } from '../retention/duration.js';
 import type { Runtime } from '../runtime.js';
 import { parseSchedule } from './cron.js';
+import { runScheduledJob, type ScheduledRunOptions } from './scheduled-run.js';
 
-export interface DaemonOptions {
-  vyaVersion: string;
-  signal: AbortSignal;
-  /** Delay before retry n (1-based); exponential from 30 s by default. */
-  retryDelayMs?: (attempt: number) => number;
-  onRun?: (run: RunSummary, attempt: number) => void;
-}
+export type DaemonOptions = ScheduledRunOptions;
 
 interface ScheduledJob {
   name: string;
@@ -90,37 +82,7 @@ export class Daemon {
   }
 
   private async runWithRetries(name: string): Promise<void> {
-    const schedule = this.runtime.config.jobs[name].schedule;
-    const retries = schedule?.retries ?? 0;
-    await this.sleep(Math.random() * (schedule?.jitter_seconds ?? 0) * 1000);
-    for (let attempt = 1; attempt <= retries + 1 && !this.options.signal.aborted; attempt++) {
-      const stopCapture = this.runtime.logger.capture();
-      const run = await this.runOnce(name);
-      this.options.onRun?.(run, attempt);
-      await afterRun(this.runtime, run, stopCapture());
-      if (run.outcome === 'succeeded' || attempt > retries) return;
-      const delay = this.options.retryDelayMs?.(attempt) ?? 30_000 * 2 ** (attempt - 1);
-      this.runtime.logger.warn(`${name}: run ${run.outcome}; retry ${attempt} of ${retries} in ${Math.round(delay / 1000)} s`);
-      await this.sleep(delay);
-    }
-  }
-
-  private async runOnce(name: string): Promise<RunSummary> {
-    const timeout = this.runtime.config.jobs[name].schedule?.timeout;
-    const signals = [this.options.signal];
-    if (timeout) signals.push(AbortSignal.timeout(parseDurationMs(timeout)));
-    const signal = AbortSignal.any(signals);
-    const run = await runJob(this.runtime, name, { signal, vyaVersion: this.options.vyaVersion });
-    if (timeout && signal.aborted && !this.options.signal.aborted) this.runtime.logger.error(`${name}: aborted after its timeout of ${timeout}`);
-    return run;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (ms <= 0 || this.options.signal.aborted) return resolve();
-      const timer = setTimeout(resolve, ms);
-      this.options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    await runScheduledJob(this.runtime, name, this.options);
   }
 
   /** A small file monitoring can read: the daemon is alive, what runs, what is next. */

@@ -20,13 +20,13 @@ export async function installSchedule(
   const jobs = Object.entries(runtime.config.jobs).filter(([, job]) => job.schedule);
   if (jobs.length === 0) throw new VyaError('no job has a schedule', { code: 'NO_SCHEDULE', exitCode: 2, hint: 'add schedule: { cron: "0 2 * * *", timezone: UTC } to a job' });
   if (!runtime.configFile) throw new VyaError('schedule install needs a config file', { code: 'CONFIG_MISSING', exitCode: 2, hint: 'pass --config FILE' });
-  const command = (job: string) => [process.execPath, join(options.bin, 'bin', 'run.js'), 'backup', job, '--config', resolve(runtime.configFile!)];
+  const command = (job: string) => [process.execPath, join(options.bin, 'bin', 'run.js'), 'backup', job, '--scheduled', '--config', resolve(runtime.configFile!)];
   const files: string[] = [];
   if (options.kind === 'systemd') {
     await mkdir(options.dir, { recursive: true });
     for (const [name, job] of jobs) {
       parseSchedule(name, job.schedule!);
-      const units = systemdUnits({ job: name, onCalendar: cronToOnCalendar(job.schedule!.cron, job.schedule!.timezone ?? 'UTC'), command: command(name), user: options.user, jitterSeconds: job.schedule!.jitter_seconds });
+      const units = systemdUnits({ job: name, onCalendar: cronToOnCalendar(job.schedule!.cron, job.schedule!.timezone ?? 'UTC'), command: command(name), user: options.user });
       for (const unit of [units.service, units.timer]) {
         const path = join(options.dir, unit.name);
         await writeFile(path, unit.text);

@@ -56,7 +56,7 @@ export interface UnitFiles {
 }
 
 /** A oneshot service that runs one job, and the timer that starts it on the job's schedule. */
-export function systemdUnits(options: { job: string; onCalendar: string; command: string[]; user?: string; jitterSeconds?: number }): UnitFiles {
+export function systemdUnits(options: { job: string; onCalendar: string; command: string[]; user?: string }): UnitFiles {
   const name = `vya-backup-${options.job}`;
   const service = `[Unit]
 Description=vya backup of job ${options.job}
@@ -76,7 +76,7 @@ Description=Schedule of vya backup job ${options.job}
 [Timer]
 OnCalendar=${options.onCalendar}
 Persistent=true
-${options.jitterSeconds ? `RandomizedDelaySec=${options.jitterSeconds}\n` : ''}Unit=${name}.service
+Unit=${name}.service
 
 [Install]
 WantedBy=timers.target
