@@ -1,4 +1,4 @@
-import { errorMessage, type CheckItem } from '../../plugin-api/index.js';
+import { errorMessage, type BackupUnit, type CheckItem } from '../../plugin-api/index.js';
 import { planEncryption } from '../pipeline/encryption.js';
 import type { Runtime } from '../runtime.js';
 import { probeSink } from './sink-probe.js';
@@ -17,7 +17,12 @@ export async function runChecks(runtime: Runtime, signal: AbortSignal, only?: { 
     }
   };
   for (const name of only?.sources ?? Object.keys(runtime.config.sources)) {
+    const before = items.length;
     await guard(`source ${name}`, async () => prefixed(`source ${name}`, await (await runtime.source(name)).check(signal)));
+    // An unreachable server would only fail discovery again with the same message.
+    if (items.slice(before).every((item) => item.ok)) {
+      await guard(`source ${name}: units`, async () => [discoveredUnits(name, await (await runtime.source(name)).discover(signal))]);
+    }
   }
   for (const name of only?.sinks ?? Object.keys(runtime.config.sinks)) {
     await guard(`sink ${name}`, async () => {
@@ -41,6 +46,15 @@ export async function runChecks(runtime: Runtime, signal: AbortSignal, only?: { 
     });
   }
   return redacted(runtime, items);
+}
+
+/** Discovery is what a backup does first: an `include` naming nothing that exists fails here, not at night. */
+function discoveredUnits(name: string, units: BackupUnit[]): CheckItem {
+  const names = units.map((unit) => unit.name);
+  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
+  return units.length > 0
+    ? { name: `source ${name}: units`, ok: true, detail: `${units.length} to back up: ${shown}` }
+    : { name: `source ${name}: units`, ok: false, detail: 'nothing to back up: include/exclude select no unit', hint: 'check include and exclude against what the server has' };
 }
 
 function prefixed(prefix: string, items: CheckItem[]): CheckItem[] {
