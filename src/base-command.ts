@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { Command, Flags, Errors } from '@oclif/core';
 import { VyaError, errorMessage } from './plugin-api/index.js';
 import { findConfigFile } from './core/config/find-config.js';
@@ -25,6 +26,7 @@ export abstract class VyaCommand extends Command {
   private readonly controller = new AbortController();
   private runtimeInstance: Runtime | undefined;
   private debugEnabled = false;
+  private interruptedBy: NodeJS.Signals | undefined;
 
   protected get abortSignal(): AbortSignal {
     return this.controller.signal;
@@ -37,6 +39,7 @@ export abstract class VyaCommand extends Command {
     const stop = (signal: NodeJS.Signals) => {
       if (this.controller.signal.aborted) process.exit(130);
       this.logger.warn(`${signal} received: stopping; partial uploads are removed (send it again to quit at once)`);
+      this.interruptedBy = signal;
       this.controller.abort(new Error(`interrupted by ${signal}`));
     };
     process.once('SIGINT', stop);
@@ -62,6 +65,8 @@ export abstract class VyaCommand extends Command {
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
+    // An interrupted command says so in its exit code, whatever it returned (128 + the signal).
+    if (this.interruptedBy) process.exitCode = interruptedExitCode(this.interruptedBy);
     await this.runtimeInstance?.close();
     return super.finally(error);
   }
@@ -77,8 +82,12 @@ export abstract class VyaCommand extends Command {
       if (hint) this.logToStderr(`Hint: ${redact(hint)}`);
       if (this.debugEnabled && error.stack) this.logToStderr(redact(error.stack));
     }
-    return this.exit(exitCode);
+    return this.exit(this.interruptedBy ? interruptedExitCode(this.interruptedBy) : exitCode);
   }
+}
+
+function interruptedExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 2);
 }
 
 function describeError(error: Error & { oclif?: { exit?: number } }, command: CommandShape): { message: string; hint?: string; code: string; exitCode: number; problems?: string[] } {

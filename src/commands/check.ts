@@ -12,11 +12,13 @@ export default class Check extends VyaCommand {
   async run(): Promise<{ ok: boolean; checks: CheckItem[] }> {
     const { flags } = await this.parse(Check);
     let checks: CheckItem[];
+    let configInvalid = false;
     try {
       const runtime = await this.runtime({ configFlag: flags.config });
       checks = await runChecks(runtime, this.abortSignal);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
+      configInvalid = true;
       checks = error.problems.map((problem) => ({ name: 'config', ok: false, detail: problem }));
     }
     for (const item of checks) {
@@ -25,7 +27,8 @@ export default class Check extends VyaCommand {
     const ok = checks.every((item) => item.ok);
     const failed = checks.filter((item) => !item.ok).length;
     this.log(ok ? `all ${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`);
-    if (!ok) process.exitCode = 1;
+    // An invalid config is bad input (nothing could be checked): 2, like every other command.
+    if (!ok) process.exitCode = configInvalid ? 2 : 1;
     return { ok, checks };
   }
 }

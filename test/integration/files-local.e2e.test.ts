@@ -148,7 +148,7 @@ describe('end to end: files → local, through the real vya binary', function ()
 
   it('an encrypted snapshot without an identity fails restore with a hint', async () => {
     const result = await runVya(['restore', snapshot.id, '--to', join(dir.path, 'r2'), '--config', config], { env: { ...env, VYA_AGE_IDENTITY: '' } });
-    expect(result.code).to.equal(1);
+    expect(result.code).to.equal(2);
     expect(result.stderr).to.match(/no identity was given/);
     expect(result.stderr).to.match(/Hint: pass --identity FILE/);
   });

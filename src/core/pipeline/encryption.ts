@@ -51,6 +51,7 @@ export function createDecryptStream(encryption: ManifestEncryption, keys: Decryp
     if (keys.passphrase === undefined) {
       throw new VyaError(`${what} is encrypted with a passphrase, and none is configured`, {
         code: 'NO_DECRYPTION_KEY',
+        exitCode: 2,
         hint: "keep the job's `encryption.passphrase` secret reference in the config so restore can resolve it",
       });
     }
@@ -59,6 +60,7 @@ export function createDecryptStream(encryption: ManifestEncryption, keys: Decryp
   if (keys.identities.length === 0) {
     throw new VyaError(`${what} is encrypted to ${encryption.recipients.length} age recipient(s) and no identity was given`, {
       code: 'NO_DECRYPTION_KEY',
+      exitCode: 2,
       hint: 'pass --identity FILE (an age identity file) or set VYA_AGE_IDENTITY',
     });
   }
@@ -66,6 +68,7 @@ export function createDecryptStream(encryption: ManifestEncryption, keys: Decryp
   if (encryption.recipients.length > 0 && !keys.identities.some((identity) => encryption.recipients.includes(recipientOf(identity)))) {
     throw new VyaError(`age: no identity given matches a recipient of ${what} (${encryption.recipients.join(', ')})`, {
       code: 'NO_DECRYPTION_KEY',
+      exitCode: 2,
       hint: 'pass the identity file (--identity) whose public key is one of those recipients',
     });
   }
