@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pLimit from 'p-limit';
 import { errorMessage, VyaError, type BackupUnit, type RunOutcome, type RunSummary, type UnitResult } from '../../plugin-api/index.js';
 import type { JobConfig } from '../config/types.js';
+import { runClosingHooks, runHooks } from '../hooks/run-hooks.js';
 import { backupUnit } from '../pipeline/backup-unit.js';
 import { DEFAULT_COMPRESSION } from '../pipeline/compression.js';
 import { planEncryption } from '../pipeline/encryption.js';
@@ -49,8 +50,11 @@ export async function runJob(runtime: Runtime, jobName: string, options: JobRunO
   const log = runtime.logger.child(jobName);
   const results: UnitResult[] = [];
   let jobError: string | undefined;
+  const hooks = runtime.config.jobs[jobName]?.hooks;
+  const hookOptions = { logger: log, cwd: runtime.configDir };
   try {
     const job = jobOf(runtime, jobName);
+    await runHooks('before', hooks, { job: jobName, runId }, { ...hookOptions, signal: options.signal });
     const context = await prepareJob(runtime, jobName, job);
     const units = await context.source.discover(options.signal);
     log.info(`${units.length} unit(s) to back up from ${job.source} to ${job.sink}`);
@@ -60,7 +64,7 @@ export async function runJob(runtime: Runtime, jobName: string, options: JobRunO
     jobError = runtime.redactor.redact(errorMessage(error));
     log.error(jobError);
   }
-  return summarize(runId, jobName, startedAt, results, jobError);
+  return runClosingHooks(summarize(runId, jobName, startedAt, results, jobError), hooks, hookOptions);
 }
 
 type JobContext = Awaited<ReturnType<typeof prepareJob>>;

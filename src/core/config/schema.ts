@@ -63,6 +63,31 @@ export const scheduleSchema: JsonSchema = {
   },
 };
 
+const argv: JsonSchema = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 };
+const duration: JsonSchema = { type: 'string', pattern: '^([0-9]+[dhms])+$' };
+const hookSchema: JsonSchema = {
+  oneOf: [
+    argv,
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: { command: argv, shell: { type: 'string', minLength: 1 }, timeout: duration },
+      oneOf: [{ required: ['command'] }, { required: ['shell'] }],
+    },
+  ],
+};
+
+export const hooksSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    before: { type: 'array', items: hookSchema },
+    after: { type: 'array', items: hookSchema },
+    on_failure: { type: 'array', items: hookSchema },
+    timeout: duration,
+  },
+};
+
 export const jobSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -78,6 +103,7 @@ export const jobSchema: JsonSchema = {
     prune: { type: 'boolean' },
     notify: { type: 'array', items: { type: 'string' } },
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+    hooks: hooksSchema,
   },
 };
 

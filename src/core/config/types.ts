@@ -41,6 +41,17 @@ export interface ScheduleConfig {
   retry_delay?: string;
 }
 
+/** A hook: an argv list (run without a shell), or the same with options, or a shell line. */
+export type HookConfig = string[] | { command?: string[]; shell?: string; timeout?: string };
+
+export interface HooksConfig {
+  before?: HookConfig[];
+  after?: HookConfig[];
+  on_failure?: HookConfig[];
+  /** Default timeout of each hook (5m). */
+  timeout?: string;
+}
+
 export interface JobConfig {
   description?: string;
   source: string;
@@ -53,6 +64,7 @@ export interface JobConfig {
   notify?: string[];
   /** Units backed up at once; defaults to the source's `concurrency`, else 2. */
   concurrency?: number;
+  hooks?: HooksConfig;
 }
 
 export interface SecretsConfig {
