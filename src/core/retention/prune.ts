@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { modifiedOf, VyaError } from '../../plugin-api/index.js';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
 import { dataPrefix } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -48,7 +48,7 @@ export async function pruneJob(runtime: Runtime, jobName: string, options: Prune
   }
   const sink = await runtime.sink(job.sink);
   const repository = new Repository(sink, job.sink, runtime.logger);
-  const lock = options.dryRun ? undefined : await new RepositoryLocks(sink, runtime.logger).acquire(jobName, WHOLE_JOB, 'prune', options.lockWaitMs ?? 0);
+  const lock = options.dryRun ? undefined : await new RepositoryLocks(sink, runtime.logger).acquire(jobName, WHOLE_JOB, 'prune', 'exclusive', options.lockWaitMs ?? 0);
   try {
     const manifests = await repository.listSnapshots({ job: jobName });
     const units = plan(manifests, job.retention);
@@ -94,7 +94,7 @@ async function removeOrphans(repository: Repository, job: string, manifests: Man
   const cutoff = Date.now() - (options.orphansOlderThanMs ?? 0);
   const orphans: string[] = [];
   for await (const info of repository.sink.list(dataPrefix(job))) {
-    if (referenced.has(info.key) || !info.modified || info.modified.getTime() > cutoff) continue;
+    if (referenced.has(info.key) || modifiedOf(info).getTime() > cutoff) continue;
     orphans.push(info.key);
   }
   if (!options.dryRun) for (const key of orphans) await repository.sink.delete(key);
