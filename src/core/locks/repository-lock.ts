@@ -26,7 +26,7 @@ export interface LockOptions {
   ttlMs?: number;
   /** Only for the informational created_at and id: no decision reads a clock of any host. */
   now?: () => number;
-  /** Fallback for sinks without putIfAbsent: how long to wait between create and re-check. */
+  /** Sinks without putIfAbsent: how long to wait between writing a lock and listing. */
   settleMs?: number;
   /** Pause between re-checks while waiting for a conflicting lock (with jitter). */
   retryMs?: number;
@@ -42,8 +42,9 @@ type Attempt = { held: HeldLock } | { blocker: ListedLock | LockInfo };
  *   locks are listed; a conflicting exclusive lock makes the reader withdraw.
  * - exclusive `locks/<job>/<unit or *>/exclusive-<n>.json` (backup of a unit, prune of the
  *   job): created with the sink's atomic putIfAbsent, so of two takers of one scope exactly one
- *   succeeds; then the job's locks are listed. Lower-ranked holders it sees (readers for
- *   prune; backups for prune) are waited for while the marker stays, so newcomers see it.
+ *   succeeds (sinks without it: `exclusive-<n>-<id>.json`, written, then a settling wait);
+ *   then the job's locks are listed. Lower-ranked holders it sees (readers and backups, for
+ *   a prune) are waited for while the marker stays, so newcomers see it and give way.
  *
  * Every taker writes before it lists, so of two conflicting takers at least one sees the
  * other, and the rules never let both go on: no decision compares times written by hosts.
@@ -149,22 +150,19 @@ export class RepositoryLocks {
     }
     // A fresh number per taking: a stale marker is superseded, never deleted and re-created
     // under its own name, so two breakers of one stale lock cannot both succeed.
-    const numbers = seen.filter((other) => other.key.startsWith(scope)).map((other) => /^exclusive-(\d+)\.json$/.exec(other.key.slice(scope.length))?.[1] ?? '0');
-    const key = `${scope}exclusive-${Math.max(0, ...numbers.map(Number)) + 1}.json`;
-    if (await this.createIfAbsent(key, lock)) {
-      for (const old of seen) if (old.stale && old.key.startsWith(scope) && old.mode === 'exclusive') await this.sink.delete(old.key);
-      return { key };
+    const numbers = seen.filter((other) => other.key.startsWith(scope)).map((other) => /^exclusive-(\d+)/.exec(other.key.slice(scope.length))?.[1] ?? '0');
+    const n = Math.max(0, ...numbers.map(Number)) + 1;
+    const key = this.sink.putIfAbsent ? `${scope}exclusive-${n}.json` : `${scope}exclusive-${n}-${lock.id}.json`;
+    if (this.sink.putIfAbsent) {
+      if (!(await this.sink.putIfAbsent(key, body(lock)))) return { blocker: (await this.read(key)) ?? lock };
+    } else {
+      // restic's scheme where the storage has no atomic create: write a lock under a name of
+      // one's own, wait for listings to settle, and let the listing that follows decide.
+      await this.sink.put(key, body(lock));
+      await sleep(this.settleMs);
     }
-    return { blocker: (await this.read(key)) ?? lock };
-  }
-
-  private async createIfAbsent(key: string, lock: LockInfo): Promise<boolean> {
-    if (this.sink.putIfAbsent) return (await this.sink.putIfAbsent(key, body(lock))) !== undefined;
-    // restic's scheme for storage without an atomic create: create, wait, re-check it is ours.
-    if (await this.sink.stat(key)) return false;
-    await this.sink.put(key, body(lock));
-    await sleep(this.settleMs);
-    return (await this.read(key))?.id === lock.id;
+    for (const old of seen) if (old.stale && old.key.startsWith(scope) && old.mode === 'exclusive') await this.sink.delete(old.key);
+    return { key };
   }
 
   private async read(key: string): Promise<LockInfo | undefined> {
