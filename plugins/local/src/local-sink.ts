@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -44,10 +43,10 @@ export class LocalSink implements Sink {
   private async publish(key: string, data: Readable, signal: AbortSignal | undefined, place: (partial: string, target: string) => Promise<void>): Promise<void> {
     const target = this.pathOf(key);
     const directory = dirname(target);
-    await mkdir(directory, { recursive: true, mode: 0o700 });
     const partial = `${target}${PARTIAL_MARK}${randomBytes(4).toString('hex')}`;
     try {
-      const file = createWriteStream(partial, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+      const handle = await this.openPartial(directory, partial);
+      const file = handle.createWriteStream({ highWaterMark: 1024 * 1024 });
       await pipeline(data, file, { signal });
       await syncPath(partial);
       await place(partial, target);
@@ -55,6 +54,22 @@ export class LocalSink implements Sink {
     } catch (error) {
       await unlink(partial).catch(() => {});
       throw translate(error, key);
+    }
+  }
+
+  /**
+   * Another process deleting the last object of a directory removes the directory (see
+   * delete) and may do so between our mkdir and open: then make it again. Opening before
+   * reading `data` means a retry never loses bytes.
+   */
+  private async openPartial(directory: string, partial: string) {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(directory, { recursive: true, mode: 0o700 });
+      try {
+        return await open(partial, 'wx', 0o600);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+      }
     }
   }
 
