@@ -55,8 +55,8 @@ describe('repository locks across hosts and clocks', function () {
     it(`two lockers with clocks 5 s apart: the second is refused while the first holds (${label})`, async () => {
       const first = locksOf(sink);
       const second = locksOf(sink, { now: () => Date.now() + ahead });
-      held.push(await first.acquire('nightly', WHOLE_JOB, 'prune', 'exclusive'));
-      const refused = await failure(second.acquire('nightly', WHOLE_JOB, 'prune', 'exclusive'));
+      held.push(await first.acquire('nightly', WHOLE_JOB, 'prune'));
+      const refused = await failure(second.acquire('nightly', WHOLE_JOB, 'prune'));
       expect(refused.code).to.equal('LOCKED');
       expect(refused.message).to.match(/^job nightly is locked by prune on .* \(exclusive lock\)/);
     });
@@ -65,7 +65,7 @@ describe('repository locks across hosts and clocks', function () {
   it('two lockers with clocks 5 s apart starting together: exactly one holds', async () => {
     for (let round = 0; round < 5; round++) {
       const lockers = [locksOf(sink), locksOf(sink, { now: () => Date.now() - SKEW_MS })];
-      const outcomes = await Promise.allSettled(lockers.map((locks) => locks.acquire('nightly', WHOLE_JOB, 'prune', 'exclusive')));
+      const outcomes = await Promise.allSettled(lockers.map((locks) => locks.acquire('nightly', WHOLE_JOB, 'prune')));
       const holders = outcomes.filter((o): o is PromiseFulfilledResult<HeldLock> => o.status === 'fulfilled');
       expect(holders, `round ${round}`).to.have.length(1);
       await holders[0].value.release();
@@ -76,31 +76,31 @@ describe('repository locks across hosts and clocks', function () {
   it('on a sink without atomic create (create, wait, re-check), concurrent lockers never both hold', async () => {
     const plain = withoutAtomicCreate(sink);
     for (let round = 0; round < 3; round++) {
-      const outcomes = await Promise.allSettled([0, 1, 2].map(() => locksOf(plain).acquire('nightly', WHOLE_JOB, 'prune', 'exclusive')));
+      const outcomes = await Promise.allSettled([0, 1, 2].map(() => locksOf(plain).acquire('nightly', WHOLE_JOB, 'prune')));
       const holders = outcomes.filter((o): o is PromiseFulfilledResult<HeldLock> => o.status === 'fulfilled');
       expect(holders.length, `round ${round}`).to.be.at.most(1);
       for (const holder of holders) await holder.value.release();
     }
-    held.push(await locksOf(plain).acquire('nightly', 'a', 'backup', 'exclusive'));
-    expect((await failure(locksOf(plain).acquire('nightly', 'a', 'backup', 'exclusive'))).code).to.equal('LOCKED');
+    held.push(await locksOf(plain).acquire('nightly', 'a', 'backup'));
+    expect((await failure(locksOf(plain).acquire('nightly', 'a', 'backup'))).code).to.equal('LOCKED');
   });
 
   it('a host whose clock runs 15 minutes ahead still sees a live lock as live', async () => {
-    held.push(await locksOf(sink).acquire('nightly', 'a', 'backup', 'exclusive'));
+    held.push(await locksOf(sink).acquire('nightly', 'a', 'backup'));
     const listed = await locksOf(sink, { now: () => Date.now() + 15 * 60_000 }).list('nightly');
     expect(listed.map((lock) => [lock.operation, lock.stale])).to.deep.equal([['backup', false]]);
   });
 
   it('readers share; a reader blocks prune, naming the restore; a waiting prune holds once readers finish, and blocks new readers', async () => {
-    const restore = await locksOf(sink).acquire('nightly', 'a', 'restore', 'shared');
-    const verify = await locksOf(sink).acquire('nightly', 'a', 'verify', 'shared');
-    const refused = await failure(locksOf(sink).acquire('nightly', WHOLE_JOB, 'prune', 'exclusive'));
+    const restore = await locksOf(sink).acquire('nightly', 'a', 'restore', 0, 'shared');
+    const verify = await locksOf(sink).acquire('nightly', 'a', 'verify', 0, 'shared');
+    const refused = await failure(locksOf(sink).acquire('nightly', WHOLE_JOB, 'prune'));
     expect(refused.message).to.match(/^nightly\/a is locked by (restore|verify) on .* \(shared lock\)/);
     expect(await lockFiles()).to.have.length(2);
 
-    const waiting = locksOf(sink).acquire('nightly', WHOLE_JOB, 'prune', 'exclusive', 10_000);
+    const waiting = locksOf(sink).acquire('nightly', WHOLE_JOB, 'prune', 10_000);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const newReader = await failure(locksOf(sink).acquire('nightly', 'b', 'restore', 'shared'));
+    const newReader = await failure(locksOf(sink).acquire('nightly', 'b', 'restore', 0, 'shared'));
     expect(newReader.message).to.match(/^job nightly is locked by prune/);
     await restore.release();
     await verify.release();
@@ -110,22 +110,22 @@ describe('repository locks across hosts and clocks', function () {
   });
 
   it('a backup does not block readers of its unit, but another backup of it and prune', async () => {
-    held.push(await locksOf(sink).acquire('nightly', 'a', 'backup', 'exclusive'));
-    held.push(await locksOf(sink).acquire('nightly', 'a', 'restore', 'shared'));
-    held.push(await locksOf(sink).acquire('nightly', 'b', 'backup', 'exclusive'));
-    expect((await failure(locksOf(sink).acquire('nightly', 'a', 'backup', 'exclusive'))).message).to.match(/^nightly\/a is locked by backup/);
-    expect((await failure(locksOf(sink).acquire('nightly', WHOLE_JOB, 'prune', 'exclusive'))).code).to.equal('LOCKED');
-    held.push(await locksOf(sink).acquire('other', WHOLE_JOB, 'prune', 'exclusive'));
+    held.push(await locksOf(sink).acquire('nightly', 'a', 'backup'));
+    held.push(await locksOf(sink).acquire('nightly', 'a', 'restore', 0, 'shared'));
+    held.push(await locksOf(sink).acquire('nightly', 'b', 'backup'));
+    expect((await failure(locksOf(sink).acquire('nightly', 'a', 'backup'))).message).to.match(/^nightly\/a is locked by backup/);
+    expect((await failure(locksOf(sink).acquire('nightly', WHOLE_JOB, 'prune'))).code).to.equal('LOCKED');
+    held.push(await locksOf(sink).acquire('other', WHOLE_JOB, 'prune'));
   });
 
   it('a lock goes stale after its TTL without a refresh, by the storage clock, whatever times it claims', async () => {
     // A holder that crashed: its lock says it was taken in the future and lives 1.5 s.
     const crashed: LockInfo = { id: 'crashed', job: 'nightly', unit: 'a', operation: 'backup', mode: 'exclusive', host: 'gone', pid: 1, created_at: '2099-01-01T00:00:00.000Z', ttl_ms: 1500 };
     await sink.put('locks/nightly/a/exclusive-1.json', Readable.from([Buffer.from(JSON.stringify(crashed))]));
-    expect((await failure(locksOf(sink).acquire('nightly', 'a', 'backup', 'exclusive'))).message).to.match(/locked by backup on gone/);
+    expect((await failure(locksOf(sink).acquire('nightly', 'a', 'backup'))).message).to.match(/locked by backup on gone/);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect((await locksOf(sink).list('nightly')).map((lock) => lock.stale)).to.deep.equal([true]);
-    const taken = await locksOf(sink).acquire('nightly', 'a', 'backup', 'exclusive');
+    const taken = await locksOf(sink).acquire('nightly', 'a', 'backup');
     held.push(taken);
     // The stale marker is superseded under a new name, never re-created under its own.
     expect(taken.key).to.equal('locks/nightly/a/exclusive-2.json');
@@ -142,7 +142,7 @@ describe('repository locks across hosts and clocks', function () {
   });
 
   it('a holder refreshes its lock, so it stays live past its TTL; released, it is gone', async () => {
-    const lock = await locksOf(sink, { ttlMs: 1500 }).acquire('nightly', 'a', 'backup', 'exclusive');
+    const lock = await locksOf(sink, { ttlMs: 1500 }).acquire('nightly', 'a', 'backup');
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect((await locksOf(sink).list('nightly')).map((l) => l.stale)).to.deep.equal([false]);
     await lock.release();

@@ -68,7 +68,8 @@ export class RepositoryLocks {
     this.retryMs = options.retryMs ?? 500;
   }
 
-  async acquire(job: string, unit: string, operation: string, mode: LockMode = 'exclusive', waitMs = 0): Promise<HeldLock> {
+  /** Takes a lock, or fails with LOCKED naming the holder once `waitMs` has passed. */
+  async acquire(job: string, unit: string, operation: string, waitMs = 0, mode: LockMode = 'exclusive'): Promise<HeldLock> {
     // The deadline is this process's own duration: no other host's clock is involved.
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {

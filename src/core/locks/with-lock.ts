@@ -9,7 +9,7 @@ import type { LockMode } from './lock-rules.js';
  * conflicting lock is live, unless `waitMs` allows waiting for it.
  */
 export async function withLock<T>(runtime: Pick<Runtime, 'logger'>, sink: Sink, job: string, unit: string, operation: string, mode: LockMode, work: () => Promise<T>, waitMs = 0): Promise<T> {
-  const lock = await new RepositoryLocks(sink, runtime.logger).acquire(job, unit, operation, mode, waitMs);
+  const lock = await new RepositoryLocks(sink, runtime.logger).acquire(job, unit, operation, waitMs, mode);
   try {
     return await work();
   } finally {

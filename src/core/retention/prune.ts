@@ -48,7 +48,7 @@ export async function pruneJob(runtime: Runtime, jobName: string, options: Prune
   }
   const sink = await runtime.sink(job.sink);
   const repository = new Repository(sink, job.sink, runtime.logger);
-  const lock = options.dryRun ? undefined : await new RepositoryLocks(sink, runtime.logger).acquire(jobName, WHOLE_JOB, 'prune', 'exclusive', options.lockWaitMs ?? 0);
+  const lock = options.dryRun ? undefined : await new RepositoryLocks(sink, runtime.logger).acquire(jobName, WHOLE_JOB, 'prune', options.lockWaitMs ?? 0);
   try {
     const manifests = await repository.listSnapshots({ job: jobName });
     const units = plan(manifests, job.retention);
