@@ -5,6 +5,7 @@ import { sinksFor } from '../core/snapshots/find-snapshots.js';
 
 export default class Locks extends VyaCommand {
   static override summary = 'List the locks held in the repositories, and whether they are stale.';
+  static override description = 'A lock is stale when the storage has not seen it refreshed for longer than its TTL (by the storage\'s clock, not a host\'s).';
   static override examples = ['<%= config.bin %> locks', '<%= config.bin %> locks --job nightly-pg --json'];
   static override flags = {
     job: Flags.string({ summary: 'Only locks of this job.' }),
@@ -21,8 +22,13 @@ export default class Locks extends VyaCommand {
     }
     if (all.length === 0) this.log('no locks');
     for (const lock of all) {
-      this.log(`${lock.stale ? 'STALE ' : 'held  '}  ${lock.sink}  ${lock.job}/${lock.unit}  ${lock.operation} by ${lock.host} pid ${lock.pid} since ${lock.created_at}, expires ${lock.expires_at}`);
+      this.log(`${lock.stale ? 'STALE ' : 'held  '}  ${lock.sink}  ${lock.job}/${lock.unit}  ${lock.operation} (${lock.mode}) by ${lock.host} pid ${lock.pid} since ${lock.created_at}, refreshed ${formatIdle(lock.idle_ms)} ago (stale after ${formatIdle(lock.ttl_ms)})`);
     }
     return all;
   }
+}
+
+function formatIdle(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 120 ? `${seconds}s` : `${Math.round(seconds / 60)}m`;
 }

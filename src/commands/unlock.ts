@@ -5,7 +5,7 @@ import { sinksFor } from '../core/snapshots/find-snapshots.js';
 
 export default class Unlock extends VyaCommand {
   static override summary = 'Remove stale locks (left by a process that crashed or was killed).';
-  static override description = 'A lock is stale once its expiry has passed without a refresh from its holder. --all also removes live locks: only when you know their holder is gone.';
+  static override description = 'A lock is stale once the storage has not seen its holder refresh it for longer than its TTL (10 minutes; judged by the storage\'s clock). --all also removes live locks: only when you know their holder is gone.';
   static override examples = ['<%= config.bin %> unlock', '<%= config.bin %> unlock --job nightly-pg', '<%= config.bin %> unlock --all'];
   static override flags = {
     job: Flags.string({ summary: 'Only locks of this job.' }),
@@ -20,7 +20,7 @@ export default class Unlock extends VyaCommand {
     for (const sinkName of sinksFor(runtime, { job: flags.job, sink: flags.sink })) {
       removed.push(...(await new RepositoryLocks(await runtime.sink(sinkName), runtime.logger).breakLocks({ job: flags.job, all: flags.all })));
     }
-    for (const lock of removed) this.log(`removed ${lock.stale ? 'stale' : 'live'} lock ${lock.job}/${lock.unit} (${lock.operation} by ${lock.host} pid ${lock.pid})`);
+    for (const lock of removed) this.log(`removed ${lock.stale ? 'stale' : 'live'} lock ${lock.job}/${lock.unit} (${lock.operation}, ${lock.mode}, by ${lock.host} pid ${lock.pid})`);
     this.log(`${removed.length} lock(s) removed`);
     return { removed };
   }

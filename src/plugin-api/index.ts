@@ -23,5 +23,5 @@ export { secretField } from './secret-store.js';
 export type { NameSelection } from './select.js';
 export { parseNameList, selectNames } from './select.js';
 export type { ObjectInfo, Sink } from './sink.js';
-export { normalizeKeyPrefix } from './sink.js';
+export { modifiedOf, normalizeKeyPrefix } from './sink.js';
 export type { BackupStream, BackupUnit, RestoreOptions, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
-import { isNotFound, type Sink } from '../plugin-api/index.js';
+import { isNotFound, type ObjectInfo, type Sink } from '../plugin-api/index.js';
 import { failingStream, generatedStream, readAll, sha256OfStream } from './streams.js';
 
 export interface SinkSuiteOptions {
@@ -15,6 +15,11 @@ export interface SinkSuiteOptions {
   manyKeys?: number;
   /** Size of the streamed large object (default 16 MiB). */
   largeBytes?: number;
+  /**
+   * Whether the sink offers the atomic putIfAbsent (default true). A sink that cannot create
+   * atomically says false, and the suite checks that the method is really absent.
+   */
+  putIfAbsent?: boolean;
 }
 
 /**
@@ -140,6 +145,59 @@ export function runSinkSuite(options: SinkSuiteOptions): void {
       }
     });
 
+    it('lists and stats objects with their modification time, which a rewrite moves on', async () => {
+      await sink.put('mtime/a', Readable.from([Buffer.from('one')]));
+      const [listed] = await listInfos(sink, 'mtime/');
+      expect(listed.modified, 'list gives ObjectInfo.modified').to.be.instanceOf(Date);
+      expect(Number.isNaN(listed.modified.getTime())).to.equal(false);
+      const stated = await sink.stat('mtime/a');
+      expect(Math.abs(stated!.modified.getTime() - listed.modified.getTime())).to.be.below(1000);
+      // Locks are refreshed by rewriting them: the storage's time of the object must move on.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const rewritten = await sink.put('mtime/a', Readable.from([Buffer.from('two')]));
+      expect(rewritten.modified.getTime()).to.be.greaterThan(listed.modified.getTime());
+    });
+
+    if (options.putIfAbsent === false) {
+      it('declares it cannot create atomically: putIfAbsent is absent', () => {
+        expect(sink.putIfAbsent).to.equal(undefined);
+      });
+    } else {
+      it('putIfAbsent: of concurrent creators exactly one wins, and an existing object is never replaced', async () => {
+        expect(sink.putIfAbsent, 'this sink has no putIfAbsent (pass putIfAbsent: false if it cannot)').to.be.a('function');
+        const contenders = Array.from({ length: 6 }, (_, i) => i);
+        const results = await Promise.all(contenders.map((i) => sink.putIfAbsent!('race/lock.json', generatedStream(64 * 1024 + i, 100 + i))));
+        const winners = contenders.filter((i) => results[i] !== undefined);
+        expect(winners, 'creators that won').to.have.length(1);
+        expect(results[winners[0]]!.size).to.equal(64 * 1024 + winners[0]);
+        const stored = await sha256OfStream(await sink.get('race/lock.json'));
+        expect(stored).to.deep.equal(await sha256OfStream(generatedStream(64 * 1024 + winners[0], 100 + winners[0])));
+        expect(await sink.putIfAbsent!('race/lock.json', Readable.from([Buffer.from('late')]))).to.equal(undefined);
+        expect(await sha256OfStream(await sink.get('race/lock.json'))).to.deep.equal(stored);
+        expect(await listKeys(sink, 'race/')).to.deep.equal(['race/lock.json']);
+      });
+
+      it('putIfAbsent: the object is not visible until complete; a failed one leaves the key free', async () => {
+        const gate = new Readable({ read() {} });
+        const creating = sink.putIfAbsent!('gated/lock.json', gate);
+        gate.push(randomBytes(1000));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await sink.stat('gated/lock.json')).to.equal(undefined);
+        gate.push(randomBytes(24));
+        gate.push(null);
+        expect((await creating)?.size).to.equal(1024);
+        expect((await sink.stat('gated/lock.json'))?.size).to.equal(1024);
+
+        const error = await sink.putIfAbsent!('failed/lock.json', failingStream(64 * 1024)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(Error);
+        expect(await listKeys(sink, 'failed/')).to.deep.equal([]);
+        expect((await sink.putIfAbsent!('failed/lock.json', Readable.from([Buffer.from('x')])))?.size).to.equal(1);
+      });
+    }
+
     it('keeps keys with unicode and spaces intact', async () => {
       const key = 'jobs/naïve job/ünït 🚀/snap.json';
       await sink.put(key, Readable.from([Buffer.from('{}')]));
@@ -147,6 +205,12 @@ export function runSinkSuite(options: SinkSuiteOptions): void {
       expect((await readAll(await sink.get(key))).toString()).to.equal('{}');
     });
   });
+}
+
+async function listInfos(sink: Sink, prefix: string): Promise<ObjectInfo[]> {
+  const infos: ObjectInfo[] = [];
+  for await (const info of sink.list(prefix)) infos.push(info);
+  return infos;
 }
 
 async function listKeys(sink: Sink, prefix: string): Promise<string[]> {

@@ -122,7 +122,7 @@ describe('end to end: prune and repository locks', function () {
 
   it('a live lock held by another process makes prune fail clearly; a stale one is broken by unlock', async () => {
     const now = Date.now();
-    const live: LockInfo = { id: 'live-1', job: 'nightly', unit: 'a', operation: 'backup', host: 'otherhost', pid: 4242, created_at: new Date(now - 1000).toISOString(), expires_at: new Date(now + 600_000).toISOString() };
+    const live: LockInfo = { id: 'live-1', job: 'nightly', unit: 'a', operation: 'backup', mode: 'exclusive', host: 'otherhost', pid: 4242, created_at: new Date(now - 1000).toISOString(), ttl_ms: 600_000 };
     await sink.put(lockKey(live), Readable.from([Buffer.from(JSON.stringify(live))]));
     const blocked = await runVya(['prune', '--config', config], { env: env() });
     expect(blocked.code).to.equal(1);
@@ -135,8 +135,9 @@ describe('end to end: prune and repository locks', function () {
     const keepLive = await runVya(['unlock', '--config', config], { env: env() });
     expect(keepLive.stdout).to.match(/0 lock\(s\) removed/);
 
-    const stale: LockInfo = { ...live, expires_at: new Date(now - 1000).toISOString() };
-    await sink.put(lockKey(stale), Readable.from([Buffer.from(JSON.stringify(stale))]));
+    // Stale: the storage has not seen it rewritten for longer than its TTL.
+    const aged = new Date(now - 700_000);
+    await utimes(join(dir.path, 'repo', lockKey(live)), aged, aged);
     const unlocked = await runVya(['unlock', '--config', config], { env: env() });
     expect(unlocked.stdout).to.match(/removed stale lock nightly\/a/);
     const pruned = await runVya(['prune', '--config', config], { env: env() });

@@ -36,12 +36,32 @@ export class GcsSink implements Sink {
   }
 
   async put(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo> {
+    await this.upload(key, data, signal);
+    return this.statAfterWrite(key);
+  }
+
+  /**
+   * ifGenerationMatch=0: GCS creates the object only if the name has no live generation,
+   * and answers 412 Precondition Failed otherwise, checked when the upload completes.
+   */
+  async putIfAbsent(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+    try {
+      await this.upload(key, data, signal, 0);
+    } catch (error) {
+      if (error instanceof VyaError && error.code === 'PRECONDITION_FAILED') return undefined;
+      throw error;
+    }
+    return this.statAfterWrite(key);
+  }
+
+  private async upload(key: string, data: Readable, signal: AbortSignal | undefined, ifGenerationMatch?: number): Promise<void> {
     const file = this.bucket.file(this.objectKey(key));
     const upload = file.createWriteStream({
       resumable: true,
       chunkSize: this.config.chunkSizeBytes,
       validation: 'md5',
       metadata: { contentType: 'application/octet-stream', ...(this.config.storageClass ? { storageClass: this.config.storageClass } : {}) },
+      ...(ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch } }),
     });
     try {
       // Chunks are buffered by the client (chunk_size_mb); the PassThrough keeps backpressure honest.
@@ -50,8 +70,12 @@ export class GcsSink implements Sink {
       upload.destroy();
       throw this.translate(error, `upload of ${key}`);
     }
+  }
+
+  private async statAfterWrite(key: string): Promise<ObjectInfo> {
     const info = await this.stat(key);
-    return info ?? { key, size: 0 };
+    if (!info) throw new VyaError(`GCS upload of ${key}: the object is not there after the upload`, { code: 'GCS_ERROR', hint: 'something deleted the object right after it was written' });
+    return info;
   }
 
   async get(key: string): Promise<Readable> {
@@ -74,7 +98,7 @@ export class GcsSink implements Sink {
         throw this.translate(error, `list ${prefix}`);
       }
       for (const file of files) {
-        yield { key: file.name.slice(this.config.prefix.length), size: Number(file.metadata.size ?? 0), modified: file.metadata.updated ? new Date(file.metadata.updated) : undefined };
+        yield { key: file.name.slice(this.config.prefix.length), size: Number(file.metadata.size ?? 0), modified: updatedOf(file.metadata.updated, file.name) };
       }
       pageToken = (next as { pageToken?: string } | null)?.pageToken;
     } while (pageToken);
@@ -83,7 +107,7 @@ export class GcsSink implements Sink {
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const [metadata] = await this.bucket.file(this.objectKey(key)).getMetadata();
-      return { key, size: Number(metadata.size ?? 0), modified: metadata.updated ? new Date(metadata.updated) : undefined };
+      return { key, size: Number(metadata.size ?? 0), modified: updatedOf(metadata.updated, key) };
     } catch (error) {
       if ((error as { code?: number }).code === 404 && !isMissingBucket(errorMessage(error))) return undefined;
       throw this.translate(error, `stat ${key}`);
@@ -122,6 +146,7 @@ export class GcsSink implements Sink {
     const message = `${e.message ?? String(error)} ${serverMessage}`.trim();
     const status = Number(e.code) || e.status || e.response?.status;
     if (status === 404 && isMissingBucket(message)) return new VyaError(`bucket "${this.config.bucket}" does not exist`, { code: 'NO_BUCKET', hint: 'create the bucket, or fix sinks.<name>.bucket' });
+    if (status === 412) return new VyaError(`GCS ${what}: the object already exists`, { code: 'PRECONDITION_FAILED' });
     if (status === 404) return new NotFoundError(`${what}: no such object in bucket ${this.config.bucket}`);
     if (status === 401 || status === 403) return new VyaError(`access denied to bucket "${this.config.bucket}" (${what})`, { code: 'ACCESS_DENIED', hint: 'the service account needs storage.objects.create/get/list/delete on the bucket (roles/storage.objectAdmin)' });
     if (typeof e.code === 'string' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT/.test(e.code + message)) {
@@ -134,4 +159,10 @@ export class GcsSink implements Sink {
 /** GCS says "The specified bucket does not exist."; a missing object is "No such object: BUCKET/NAME". */
 function isMissingBucket(message: string): boolean {
   return /specified bucket does not exist/i.test(message);
+}
+
+/** GCS always reports `updated`; vya needs it (prune --orphans, stale locks). */
+function updatedOf(updated: string | undefined, name: string): Date {
+  if (updated) return new Date(updated);
+  throw new VyaError(`GCS gave no update time for ${name}`, { code: 'GCS_ERROR', hint: 'vya needs object modification times; is api_endpoint a complete GCS JSON API?' });
 }

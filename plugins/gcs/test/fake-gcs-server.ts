@@ -21,6 +21,8 @@ interface Session {
   file: string;
   received: number;
   hash: ReturnType<typeof createHash>;
+  /** The ifGenerationMatch precondition of the upload, checked again when it completes. */
+  ifGenerationMatch?: number;
 }
 
 /**
@@ -29,7 +31,9 @@ interface Session {
  * uploadType=resumable → Location with upload_id; PUT chunks with Content-Range, 308 Resume
  * Incomplete with a Range header, status queries with `bytes *\/*`, the object resource on
  * the last chunk); object metadata, `alt=media` download, list with prefix, maxResults and
- * pageToken/nextPageToken, delete. Objects are files on disk; an object becomes visible only
+ * pageToken/nextPageToken, delete; the `ifGenerationMatch` precondition on uploads (0: only
+ * if no live object has the name), checked when the session starts and again when it
+ * completes, failing with 412 conditionNotMet as Google documents. Objects are files on disk; an object becomes visible only
  * when its upload session completes. Errors have Google's `{"error": {code, message}}` shape.
  */
 export class FakeGcsServer {
@@ -95,8 +99,11 @@ export class FakeGcsServer {
       await drain(req);
       const name = url.searchParams.get('name');
       if (!name) return reply(res, 400, { error: { code: 400, message: 'Required parameter: name' } });
+      const match = url.searchParams.get('ifGenerationMatch');
+      const ifGenerationMatch = match === null ? undefined : Number(match);
+      if (!this.generationMatches(bucket, name, ifGenerationMatch)) return preconditionFailed(res);
       const id = randomBytes(12).toString('hex');
-      this.sessions.set(id, { bucket, name, file: join(this.dir, `session-${id}`), received: 0, hash: createHash('md5') });
+      this.sessions.set(id, { bucket, name, file: join(this.dir, `session-${id}`), received: 0, hash: createHash('md5'), ifGenerationMatch });
       res.writeHead(200, { location: `${this.endpoint}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`, 'content-length': '0' });
       res.end();
       return;
@@ -128,15 +135,27 @@ export class FakeGcsServer {
     res.end();
   }
 
+  /** Generation 0 stands for "no live object"; any other number must equal the live generation. */
+  private generationMatches(bucket: string, name: string, ifGenerationMatch: number | undefined): boolean {
+    if (ifGenerationMatch === undefined) return true;
+    return (this.objects.get(`${bucket}/${name}`)?.generation ?? 0) === ifGenerationMatch;
+  }
+
   private async finish(uploadId: string, session: Session, res: ServerResponse): Promise<void> {
     this.sessions.delete(uploadId);
     const file = join(this.dir, `object-${randomBytes(8).toString('hex')}`);
     await rename(session.file, file).catch(async () => (await import('node:fs/promises')).writeFile(file, ''));
+    const size = (await stat(file)).size;
+    // Check and replace with no await in between: concurrent completions see one another.
+    if (!this.generationMatches(session.bucket, session.name, session.ifGenerationMatch)) {
+      await unlink(file).catch(() => {});
+      return preconditionFailed(res);
+    }
     const key = `${session.bucket}/${session.name}`;
     const previous = this.objects.get(key);
-    if (previous) await unlink(previous.file).catch(() => {});
-    const stored: StoredObject = { name: session.name, size: (await stat(file)).size, md5: session.hash.digest('base64'), file, updated: new Date().toISOString(), generation: Date.now() };
+    const stored: StoredObject = { name: session.name, size, md5: session.hash.digest('base64'), file, updated: new Date().toISOString(), generation: Date.now() };
     this.objects.set(key, stored);
+    if (previous) await unlink(previous.file).catch(() => {});
     reply(res, 200, resource(session.bucket, stored));
   }
 
@@ -180,6 +199,10 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
+}
+
+function preconditionFailed(res: ServerResponse): void {
+  reply(res, 412, { error: { code: 412, message: 'At least one of the pre-conditions you specified did not hold.', errors: [{ reason: 'conditionNotMet', message: 'At least one of the pre-conditions you specified did not hold.', locationType: 'header', location: 'If-Match' }] } });
 }
 
 function notFoundBucket(res: ServerResponse): void {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,21 +16,65 @@ export class LocalSink implements Sink {
   constructor(readonly root: string) {}
 
   async put(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo> {
+    await this.publish(key, data, signal, (partial, target) => rename(partial, target));
+    return this.statOf(key);
+  }
+
+  /**
+   * link(2) of the complete, fsynced partial file fails with EEXIST when the key exists, as
+   * one atomic step of the file system (also over NFSv3+), and the object is complete when
+   * it appears, unlike an O_EXCL create that is then filled.
+   */
+  async putIfAbsent(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+    let created = true;
+    await this.publish(key, data, signal, async (partial, target) => {
+      try {
+        await link(partial, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        created = false;
+      }
+      await unlink(partial);
+    });
+    return created ? this.statOf(key) : undefined;
+  }
+
+  /** Writes `data` to a fsynced partial file beside the key, then `place` moves it there. */
+  private async publish(key: string, data: Readable, signal: AbortSignal | undefined, place: (partial: string, target: string) => Promise<void>): Promise<void> {
     const target = this.pathOf(key);
     const directory = dirname(target);
-    await mkdir(directory, { recursive: true, mode: 0o700 });
     const partial = `${target}${PARTIAL_MARK}${randomBytes(4).toString('hex')}`;
     try {
-      const file = createWriteStream(partial, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+      const handle = await this.openPartial(directory, partial);
+      const file = handle.createWriteStream({ highWaterMark: 1024 * 1024 });
       await pipeline(data, file, { signal });
       await syncPath(partial);
-      await rename(partial, target);
+      await place(partial, target);
       await syncPath(directory);
     } catch (error) {
       await unlink(partial).catch(() => {});
       throw translate(error, key);
     }
-    const info = await stat(target);
+  }
+
+  /**
+   * Another process deleting the last object of a directory removes the directory (see
+   * delete) and may do so between our mkdir and open: then make it again. Opening before
+   * reading `data` means a retry never loses bytes.
+   */
+  private async openPartial(directory: string, partial: string) {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(directory, { recursive: true, mode: 0o700 });
+      try {
+        return await open(partial, 'wx', 0o600);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  private async statOf(key: string): Promise<ObjectInfo> {
+    const info = await stat(this.pathOf(key));
     return { key, size: info.size, modified: info.mtime };
   }
 

@@ -22,6 +22,7 @@ export const s3SinkDefinition: SinkDefinition = {
       part_size_mb: { type: 'integer', minimum: 5, maximum: 5120 },
       queue_size: { type: 'integer', minimum: 1, maximum: 64 },
       max_attempts: { type: 'integer', minimum: 1, maximum: 20 },
+      conditional_writes: { type: 'boolean' },
     },
     dependentRequired: { access_key_id: ['secret_access_key'], secret_access_key: ['access_key_id'], sse_kms_key_id: ['sse'] },
   },
@@ -44,6 +45,7 @@ export const s3SinkDefinition: SinkDefinition = {
       partSizeBytes: ((config.part_size_mb as number | undefined) ?? 16) * 1024 * 1024,
       queueSize: (config.queue_size as number | undefined) ?? 4,
       maxAttempts: (config.max_attempts as number | undefined) ?? 5,
+      conditionalWrites: config.conditional_writes !== false,
     });
   },
 };

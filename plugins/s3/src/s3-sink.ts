@@ -7,12 +7,13 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   type ServerSideEncryption,
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { errorMessage, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
+import { errorMessage, VyaError, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
 import { translateS3Error } from './errors.js';
 
 export interface S3SinkConfig {
@@ -28,7 +29,15 @@ export interface S3SinkConfig {
   partSizeBytes: number;
   queueSize: number;
   maxAttempts: number;
+  /**
+   * The store honours PutObject with If-None-Match: * (AWS S3 since August 2024, MinIO, Ceph,
+   * R2); the default. When false, the sink offers no putIfAbsent and locks use the core's fallback.
+   */
+  conditionalWrites?: boolean;
 }
+
+/** putIfAbsent sends one PutObject; lock objects are a few hundred bytes. */
+const CONDITIONAL_MAX_BYTES = 1024 * 1024;
 
 /**
  * A bucket (and prefix) on S3 or an S3-compatible store. Uploads are multipart streams:
@@ -37,8 +46,10 @@ export interface S3SinkConfig {
  */
 export class S3Sink implements Sink {
   readonly client: S3Client;
+  readonly putIfAbsent?: (key: string, data: Readable, signal?: AbortSignal) => Promise<ObjectInfo | undefined>;
 
   constructor(readonly config: S3SinkConfig) {
+    if (config.conditionalWrites !== false) this.putIfAbsent = (key, data, signal) => this.putConditionally(key, data, signal);
     // The SDK warns on every start that its releases after January 2027 need Node 22; the
     // versions vya uses support Node 20, and the warning would bury vya's own output.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -59,14 +70,7 @@ export class S3Sink implements Sink {
       queueSize: this.config.queueSize,
       partSize: this.config.partSizeBytes,
       leavePartsOnError: false,
-      params: {
-        Bucket: this.config.bucket,
-        Key: this.objectKey(key),
-        Body: data,
-        StorageClass: this.config.storageClass as StorageClass | undefined,
-        ServerSideEncryption: this.config.sse as ServerSideEncryption | undefined,
-        SSEKMSKeyId: this.config.sseKmsKeyId,
-      },
+      params: { ...this.putParams(key), Body: data },
     });
     const abort = () => void upload.abort().catch(() => {});
     signal?.addEventListener('abort', abort, { once: true });
@@ -84,8 +88,37 @@ export class S3Sink implements Sink {
       signal?.removeEventListener('abort', abort);
       data.off('error', onError);
     }
+    return this.statAfterWrite(key);
+  }
+
+  /** A single PutObject with If-None-Match: *; S3 answers 412 when the key exists. */
+  private async putConditionally(key: string, data: Readable, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+    const body = await readSmall(data, key, signal);
+    try {
+      await this.client.send(new PutObjectCommand({ ...this.putParams(key), Body: body, IfNoneMatch: '*' }), { abortSignal: signal });
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      // 409 ConditionalRequestConflict: a concurrent conditional write to the key is in flight; it is not ours either way.
+      if (e.$metadata?.httpStatusCode === 412 || e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 409) return undefined;
+      throw translateS3Error(error, `conditional upload of ${key}`, this.config);
+    }
+    return this.statAfterWrite(key);
+  }
+
+  private async statAfterWrite(key: string): Promise<ObjectInfo> {
     const info = await this.stat(key);
-    return info ?? { key, size: 0 };
+    if (!info) throw new VyaError(`S3 upload of ${key}: the object is not there after the upload`, { code: 'S3_ERROR', hint: 'the store is not read-after-write consistent, or something deleted the object' });
+    return info;
+  }
+
+  private putParams(key: string) {
+    return {
+      Bucket: this.config.bucket,
+      Key: this.objectKey(key),
+      StorageClass: this.config.storageClass as StorageClass | undefined,
+      ServerSideEncryption: this.config.sse as ServerSideEncryption | undefined,
+      SSEKMSKeyId: this.config.sseKmsKeyId,
+    };
   }
 
   /**
@@ -124,7 +157,7 @@ export class S3Sink implements Sink {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
-        yield { key: object.Key.slice(this.config.prefix.length), size: object.Size ?? 0, modified: object.LastModified };
+        yield { key: object.Key.slice(this.config.prefix.length), size: object.Size ?? 0, modified: lastModified(object.LastModified, object.Key) };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -133,7 +166,7 @@ export class S3Sink implements Sink {
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
-      return { key, size: head.ContentLength ?? 0, modified: head.LastModified };
+      return { key, size: head.ContentLength ?? 0, modified: lastModified(head.LastModified, key) };
     } catch (error) {
       const translated = translateS3Error(error, `stat ${key}`, this.config);
       if ((translated as { code?: string }).code === 'NOT_FOUND') return undefined;
@@ -170,4 +203,22 @@ export class S3Sink implements Sink {
   private objectKey(key: string): string {
     return `${this.config.prefix}${key}`;
   }
+}
+
+/** S3 always sends Last-Modified; a store that does not cannot serve prune or locks safely. */
+function lastModified(value: Date | undefined, key: string): Date {
+  if (value) return value;
+  throw new VyaError(`the S3 store gave no Last-Modified time for ${key}`, { code: 'S3_ERROR', hint: 'vya needs object modification times (prune --orphans, stale locks); use an S3-compatible store that reports them' });
+}
+
+async function readSmall(data: Readable, key: string, signal?: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of data) {
+    signal?.throwIfAborted();
+    size += (chunk as Buffer).length;
+    if (size > CONDITIONAL_MAX_BYTES) throw new VyaError(`conditional upload of ${key}: larger than ${CONDITIONAL_MAX_BYTES} bytes`, { code: 'S3_ERROR', hint: 'putIfAbsent is for small objects such as locks' });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { VyaError, type RestoreOptions, type RestoreResult, type Source } from '../../plugin-api/index.js';
+import { VyaError, type RestoreOptions, type RestoreResult, type Sink, type Source } from '../../plugin-api/index.js';
+import { withLock } from '../locks/with-lock.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Runtime } from '../runtime.js';
@@ -24,9 +25,14 @@ export interface RestoreOutcome extends RestoreResult {
 /** Streams a snapshot out of its sink, through decryption and decompression, into a source's restore. */
 export async function restoreSnapshot(runtime: Runtime, reference: string, options: RestoreRequestOptions, signal: AbortSignal): Promise<RestoreOutcome> {
   const { manifest, repository } = await resolveSnapshot(runtime, reference, { sink: options.sink });
+  return withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'restore', 'shared', () => restoreLocked(runtime, manifest, repository.sink, options, signal));
+}
+
+/** The restore itself, under a shared lock that keeps prune from removing the snapshot meanwhile. */
+async function restoreLocked(runtime: Runtime, manifest: Manifest, sink: Sink, options: RestoreRequestOptions, signal: AbortSignal): Promise<RestoreOutcome> {
   const { name, source, target } = await restoringSource(runtime, manifest, options.to);
   const keys = await decryptionKeysFor(runtime, manifest, options.identityFiles);
-  const opened = await openSnapshot(repository.sink, manifest, keys, signal);
+  const opened = await openSnapshot(sink, manifest, keys, signal);
   // The first plain bytes prove the key (a passphrase, say) and the object's start are good:
   // waiting for them means such a failure comes before the source creates or cleans anything.
   await once(opened.data, 'readable', { signal });

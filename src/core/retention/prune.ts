@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { modifiedOf, VyaError } from '../../plugin-api/index.js';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
 import { dataPrefix } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -94,7 +94,7 @@ async function removeOrphans(repository: Repository, job: string, manifests: Man
   const cutoff = Date.now() - (options.orphansOlderThanMs ?? 0);
   const orphans: string[] = [];
   for await (const info of repository.sink.list(dataPrefix(job))) {
-    if (referenced.has(info.key) || !info.modified || info.modified.getTime() > cutoff) continue;
+    if (referenced.has(info.key) || modifiedOf(info).getTime() > cutoff) continue;
     orphans.push(info.key);
   }
   if (!options.dryRun) for (const key of orphans) await repository.sink.delete(key);

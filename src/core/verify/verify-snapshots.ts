@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage } from '../../plugin-api/index.js';
+import { withLock } from '../locks/with-lock.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import { ChecksumVerifier } from '../pipeline/measure.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -24,7 +25,9 @@ export interface VerifyResult {
 /** Re-reads each snapshot: sha256 of the stored bytes, then decrypts and decompresses to the end when it can. */
 export async function verifySnapshots(runtime: Runtime, snapshots: LocatedSnapshot[], identityFiles: string[], signal: AbortSignal): Promise<VerifyResult[]> {
   const results: VerifyResult[] = [];
-  for (const { manifest, repository } of snapshots) results.push(await verifyOne(runtime, manifest, repository, identityFiles, signal));
+  for (const { manifest, repository } of snapshots) {
+    results.push(await withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'verify', 'shared', () => verifyOne(runtime, manifest, repository, identityFiles, signal)));
+  }
   return results;
 }
 

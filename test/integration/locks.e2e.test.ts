@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
+import type { LockInfo } from '../../src/core/locks/repository-lock.js';
+import { dataKey } from '../../src/core/repository/keys.js';
+import { MANIFEST_FORMAT, type Manifest } from '../../src/core/repository/manifest.js';
+import { Repository } from '../../src/core/repository/repository.js';
+import { LocalSink } from '../../plugins/local/src/local-sink.js';
+import { parseJson, runVya, tempDir, vyaBin } from '../support/cli.js';
+
+function manifestAt(unit: string, day: number): Manifest {
+  const time = `2026-03-${String(day).padStart(2, '0')}T02:00:00.000Z`;
+  const id = `202603${String(day).padStart(2, '0')}T020000Z-${unit}00000`;
+  return {
+    format: MANIFEST_FORMAT,
+    format_version: 1,
+    id,
+    run_id: `run-${id}`,
+    job: 'nightly',
+    source: { name: 'data', type: 'files' },
+    sink: 'repo',
+    unit: { name: unit, kind: 'paths' },
+    data_key: dataKey('nightly', unit, id, 'tar'),
+    data_format: 'tar',
+    started_at: time,
+    finished_at: time,
+    raw_bytes: 3,
+    stored_bytes: 3,
+    sha256: 'x'.repeat(64),
+    compression: { algorithm: 'none' },
+    encryption: null,
+    source_metadata: {},
+    plugins: {},
+    host: 'test',
+    vya_version: '0.0.0',
+  };
+}
+
+describe('end to end: locks between prune, restore and verify', function () {
+  this.timeout(120_000);
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let config: string;
+  let sink: LocalSink;
+  let repository: Repository;
+  const env = () => ({ VYA_STATE_DIR: join(dir.path, 'state') });
+
+  beforeEach(async () => {
+    dir = await tempDir('vya-e2e-locks-');
+    sink = new LocalSink(join(dir.path, 'repo'));
+    repository = new Repository(sink, 'repo');
+    config = join(dir.path, 'vya.yml');
+    await writeFile(config, `sources:\n  data: { type: files, paths: [${dir.path}/src] }\nsinks:\n  repo: { type: local, path: ./repo }\njobs:\n  nightly: { source: data, sink: repo, retention: { keep_last: 1 } }\n`);
+    for (const day of [1, 2, 3]) {
+      const manifest = manifestAt('a', day);
+      await sink.put(manifest.data_key, Readable.from([Buffer.from('abc')]));
+      await repository.writeManifest(manifest);
+    }
+  });
+  afterEach(async () => dir.cleanup());
+
+  async function lockKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const info of sink.list('locks/')) keys.push(info.key);
+    return keys;
+  }
+
+  it('prune while a restore reads the snapshot it would remove: prune refuses, naming the restore; after the restore it prunes', async () => {
+    const oldest = manifestAt('a', 1);
+    // The snapshot's data is a FIFO: the restore blocks reading it until the test writes.
+    const fifo = join(dir.path, 'repo', oldest.data_key);
+    await sink.delete(oldest.data_key);
+    execFileSync('mkfifo', [fifo]);
+    const restore = spawn(process.execPath, [vyaBin, 'restore', oldest.id, '--to', join(dir.path, 'out'), '--config', config], { env: { ...process.env, ...env(), NO_COLOR: '1' }, stdio: 'ignore' });
+    const restoreDone = new Promise<number | null>((resolve) => restore.on('close', resolve));
+    try {
+      for (let i = 0; i < 100 && !(await lockKeys()).some((key) => /^locks\/nightly\/a\/shared-/.test(key)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await lockKeys(), 'the restore holds a shared lock').to.have.length(1);
+
+      const blocked = await runVya(['prune', '--config', config], { env: env() });
+      expect(blocked.code, blocked.stdout).to.equal(1);
+      expect(blocked.stderr).to.match(/^Error: nightly\/a is locked by restore on .* \(shared lock\)/m);
+      expect((await repository.listSnapshots({ job: 'nightly' })).map((m) => m.id)).to.include(oldest.id);
+      const listed = parseJson<{ operation: string; mode: string; stale: boolean }[]>(await runVya(['locks', '--json', '--config', config], { env: env() }));
+      expect(listed.map((l) => [l.operation, l.mode, l.stale])).to.deep.equal([['restore', 'shared', false]]);
+    } finally {
+      await writeFile(fifo, 'abc');
+      await restoreDone;
+    }
+    expect(await lockKeys(), 'the restore released its lock').to.deep.equal([]);
+    const pruned = await runVya(['prune', '--config', config], { env: env() });
+    expect(pruned.code, pruned.stderr).to.equal(0);
+    expect(await repository.listSnapshots({ job: 'nightly' })).to.have.length(1);
+  });
+
+  it('verify refuses while prune holds the job, naming the prune', async () => {
+    const prune: LockInfo = { id: 'p', job: 'nightly', unit: '*', operation: 'prune', mode: 'exclusive', host: 'otherhost', pid: 77, created_at: new Date().toISOString(), ttl_ms: 600_000 };
+    await sink.put('locks/nightly/*/exclusive-1.json', Readable.from([Buffer.from(JSON.stringify(prune))]));
+    const verify = await runVya(['verify', 'nightly/a@latest', '--config', config], { env: env() });
+    expect(verify.code).to.equal(1);
+    expect(verify.stderr).to.match(/^Error: job nightly is locked by prune on otherhost \(pid 77\)/m);
+  });
+
+  it('staleness follows the storage time of the lock, not the times written in it', async () => {
+    const base = { job: 'nightly', unit: 'a', operation: 'restore', mode: 'shared', host: 'h', pid: 5, ttl_ms: 600_000 };
+    // Written by a host whose clock is an hour ahead, and refreshed just now: live.
+    const fresh = { ...base, id: 'fresh', created_at: new Date(Date.now() + 3_600_000).toISOString(), expires_at: new Date(Date.now() - 1000).toISOString() };
+    // Claims to live for another hour, but the storage has not seen it written for 11 minutes: stale.
+    const crashed = { ...base, id: 'crashed', created_at: new Date().toISOString(), expires_at: new Date(Date.now() + 3_600_000).toISOString() };
+    for (const lock of [fresh, crashed]) await sink.put(`locks/nightly/a/shared-${lock.id}.json`, Readable.from([Buffer.from(JSON.stringify(lock))]));
+    const old = new Date(Date.now() - 11 * 60_000);
+    await utimes(join(dir.path, 'repo', 'locks/nightly/a/shared-crashed.json'), old, old);
+
+    const listed = parseJson<{ id: string; stale: boolean }[]>(await runVya(['locks', '--json', '--config', config], { env: env() }));
+    expect(listed.map((l) => [l.id, l.stale])).to.deep.equal([
+      ['crashed', true],
+      ['fresh', false],
+    ]);
+    const unlocked = await runVya(['unlock', '--config', config], { env: env() });
+    expect(unlocked.stdout).to.match(/removed stale lock nightly\/a \(restore, shared, by h pid 5\)/);
+    expect(await readdir(join(dir.path, 'repo', 'locks', 'nightly', 'a'))).to.deep.equal(['shared-fresh.json']);
+  });
+});
