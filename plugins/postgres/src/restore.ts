@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { runTool, spawnStreaming, VyaError, type RestoreRequest, type RestoreResult } from 'vya/plugin-api';
-import { libpqEnv, quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
+import { connectionString, libpqEnv, quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
 import { toolPath } from './tools.js';
 
 export interface RestoreContext {
@@ -27,7 +27,7 @@ export async function restoreDatabase(request: RestoreRequest, context: RestoreC
     return { summary: `would restore ${entries} archive entries of ${request.unit.name} into database ${target}`, details: { entries, listing } };
   }
   const created = await ensureDatabase(context.connection, target);
-  const args = ['--no-password', '--exit-on-error', `--dbname=${target}`];
+  const args = ['--no-password', '--exit-on-error', `--dbname=${connectionString(target)}`];
   if (request.options.clean) args.push('--clean', '--if-exists');
   const jobs = request.options.jobs ?? 1;
   if (jobs > 1) {
@@ -35,7 +35,7 @@ export async function restoreDatabase(request: RestoreRequest, context: RestoreC
     try {
       const file = join(dir, 'archive.pgdump');
       await pipeline(request.data, createWriteStream(file, { mode: 0o600 }), { signal });
-      await runTool(pgRestore, [...args, `--jobs=${jobs}`, file], { env, signal, label: `pg_restore of ${request.unit.name} into ${target}` });
+      await runTool(pgRestore, [...args, `--jobs=${jobs}`, '--', file], { env, signal, label: `pg_restore of ${request.unit.name} into ${target}` });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
