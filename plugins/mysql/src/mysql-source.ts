@@ -6,6 +6,7 @@ import {
   type BackupStream,
   type BackupUnit,
   type CheckItem,
+  type PluginContext,
   type RestoreRequest,
   type RestoreResult,
   type Source,
@@ -20,6 +21,7 @@ export interface MysqlSourceConfig extends DiscoveryOptions {
   connection: MysqlConnection;
   tools: Partial<MysqlTools>;
   userFilter?: string[];
+  privateTempDir: PluginContext['privateTempDir'];
 }
 
 /** A MySQL or MariaDB server: each database is a unit (SQL from the dump tool), plus users and grants. */
@@ -54,7 +56,7 @@ export class MysqlSource implements Source {
       return { data: Readable.from([Buffer.from(sql, 'utf8')]), format: 'sql', completed: Promise.resolve({ flavour: facts.flavour, server_version: facts.version, accounts }) };
     }
     const tools = await findTools(this.config.tools);
-    const options = await writeOptionFile(this.config.connection);
+    const options = await writeOptionFile(this.config.connection, this.config.privateTempDir);
     try {
       const child = spawnStreaming(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}` });
       child.stdin.end();
@@ -90,7 +92,7 @@ export class MysqlSource implements Source {
 
   private async runClient(data: Readable, args: string[], label: string, signal: AbortSignal): Promise<void> {
     const tools = await findTools(this.config.tools);
-    const options = await writeOptionFile(this.config.connection);
+    const options = await writeOptionFile(this.config.connection, this.config.privateTempDir);
     try {
       const child = spawnStreaming(tools.client, clientArgs(options.path, ...args), { signal, label: `${tools.client}: ${label}` });
       child.stdout.resume();
