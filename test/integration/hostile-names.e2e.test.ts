@@ -40,6 +40,8 @@ describe('end to end: database names that look like options or connection string
   let creating: string;
   const allDatabases = '--all-databases';
   const myRestored = `vya_hostile_${suffix}_r`;
+  const myOptionTarget = `--skip-column-names-${suffix}`;
+  const hostileUser = `vya_h'\\\`"${suffix}`;
   let pgOutput: string;
   const pgHelp = `--help ${suffix}`;
   const pgVictim = `vya_hostile_${suffix}_victim`;
@@ -52,6 +54,7 @@ describe('end to end: database names that look like options or connection string
     pgOutput = `-f${join(dir.path, 'pg-created.sql')}`;
     await writeFile(join(dir.path, 'important.conf'), 'keep me\n');
     for (const name of [truncating, creating]) mariadb(`CREATE DATABASE ${ident(name)}; CREATE TABLE ${ident(name)}.marker_${suffix} (a INT); INSERT INTO ${ident(name)}.marker_${suffix} VALUES (7)`);
+    mariadb(`CREATE USER ${ident(hostileUser)}@'%' IDENTIFIED BY 'pw'; GRANT SELECT ON ${ident(truncating)}.* TO ${ident(hostileUser)}@'%'`);
     mariadb(`CREATE DATABASE IF NOT EXISTS ${ident(allDatabases)}; CREATE TABLE IF NOT EXISTS ${ident(allDatabases)}.only_${suffix} (a INT)`);
     for (const name of [pgOutput, pgHelp]) {
       psql(`CREATE DATABASE ${pgIdent(name)}`);
@@ -63,7 +66,7 @@ describe('end to end: database names that look like options or connection string
     await writeFile(
       config,
       `sources:
-  my: { type: mariadb, host: 127.0.0.1, username: root, include: ${yamlList([truncating, creating, allDatabases])} }
+  my: { type: mariadb, host: 127.0.0.1, username: root, include: ${yamlList([truncating, creating, allDatabases])}, users: true, user_filter: ["vya_h*${suffix}"] }
   pg: { type: postgres, host: 127.0.0.1, username: postgres, include: ${yamlList([pgOutput, pgHelp])} }
 sinks:
   repo: { type: local, path: ./repo }
@@ -75,7 +78,8 @@ jobs:
   });
 
   after(async () => {
-    for (const name of [truncating, creating, myRestored, `${myRestored}2`]) mariadb(`DROP DATABASE IF EXISTS ${ident(name)}`);
+    mariadb(`DROP USER IF EXISTS ${ident(hostileUser)}@'%'`);
+    for (const name of [truncating, creating, myRestored, myOptionTarget]) mariadb(`DROP DATABASE IF EXISTS ${ident(name)}`);
     mariadb(`DROP TABLE IF EXISTS ${ident(allDatabases)}.only_${suffix}`);
     if (mariadb(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '--all-databases'`) === '0') mariadb(`DROP DATABASE IF EXISTS ${ident(allDatabases)}`);
     for (const name of [pgOutput, pgHelp, pgVictim, pgConnString]) psql(`DROP DATABASE IF EXISTS ${pgIdent(name)} WITH (FORCE)`);
@@ -102,9 +106,19 @@ jobs:
     const result = await runVya(['restore', `my/${truncating}@latest`, '--to', 'my', '--database', myRestored, '--config', config], { env: env() });
     expect(result.code, result.stdout + result.stderr).to.equal(0);
     expect(mariadb(`SELECT a FROM ${ident(myRestored)}.marker_${suffix}`)).to.equal('7');
-    const named = await runVya(['restore', `my/${creating}@latest`, '--to', 'my', '--database', `${myRestored}2`, '--config', config], { env: env() });
+    const named = await runVya(['restore', `my/${creating}@latest`, '--to', 'my', `--database=${myOptionTarget}`, '--config', config], { env: env() });
     expect(named.code, named.stdout + named.stderr).to.equal(0);
+    expect(mariadb(`SELECT a FROM ${ident(myOptionTarget)}.marker_${suffix}`)).to.equal('7');
     expect(existsSync(join(dir.path, 'created.conf'))).to.equal(false);
+  });
+
+  it('MariaDB: a user named with quotes, backquotes and a backslash is backed up and restored with its grant', async () => {
+    const grant = `GRANT SELECT ON ${ident(truncating)}.* TO ${ident(hostileUser)}@\`%\``;
+    mariadb(`DROP USER ${ident(hostileUser)}@'%'`);
+    const result = await runVya(['restore', 'my/users@latest', '--to', 'my', '--config', config], { env: env() });
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    const grants = execFileSync('mariadb', ['-h', '127.0.0.1', '-uroot', '-N', '-B', '--raw', '-e', `SHOW GRANTS FOR ${ident(hostileUser)}@'%'`], { encoding: 'utf8' });
+    expect(grants).to.include(grant);
   });
 
   it('PostgreSQL: `-f<file>` and `--help` databases are backed up as databases; no file is created', async () => {
