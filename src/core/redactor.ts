@@ -1,5 +1,7 @@
 const MASK = '***';
 const MIN_SECRET_LENGTH = 3;
+/** An age secret key (bech32), masked even before it was registered: a key is never shown. */
+const AGE_SECRET_KEY = /AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]+/gi;
 
 /**
  * Removes known secret values from text before it reaches a terminal, a log, an error or a
@@ -19,7 +21,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let result = text.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`);
+    let result = text.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`).replace(AGE_SECRET_KEY, MASK);
     if (this.secrets.size === 0) return result;
     this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
     result = result.replace(this.pattern, MASK);

@@ -7,6 +7,7 @@ import { userConfigDir } from './config/find-config.js';
 import { CoreLogger } from './logger.js';
 import { Redactor } from './redactor.js';
 import type { InstanceKind, Registry } from './registry.js';
+import { createPrivateTempDir, sweepPrivateTempDirs } from './private-temp.js';
 import { resolveStateDir } from './state-dir.js';
 
 const EMPTY_CONFIG: VyaConfig = { sources: {}, sinks: {}, notifiers: {}, jobs: {} };
@@ -47,7 +48,9 @@ export class Runtime {
     const redactor = options.redactor ?? new Redactor();
     const logger = options.logger ?? new CoreLogger(redactor);
     const loaded = options.configFile ? await loadConfig(options.configFile, options.registry) : undefined;
-    return new Runtime(options.registry, loaded, { redactor, logger });
+    const runtime = new Runtime(options.registry, loaded, { redactor, logger });
+    await sweepPrivateTempDirs(runtime.stateDir).catch((error: unknown) => logger.debug(`cannot sweep ${runtime.stateDir}/tmp: ${String(error)}`));
+    return runtime;
   }
 
   addSecret(value: string): void {
@@ -96,6 +99,7 @@ export class Runtime {
       configDir: this.configDir,
       stateDir: this.stateDir,
       addSecret: (value) => this.redactor.add(value),
+      privateTempDir: (purpose) => createPrivateTempDir(this.stateDir, purpose),
     };
   }
 

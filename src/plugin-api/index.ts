@@ -9,6 +9,7 @@ export type {
   NotifierDefinition,
   PluginContext,
   PluginContribution,
+  PrivateTempDir,
   SecretStoreDefinition,
   SinkDefinition,
   SourceDefinition,

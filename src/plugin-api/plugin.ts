@@ -19,6 +19,19 @@ export interface PluginContext {
   stateDir: string;
   /** Registers a value that must never appear in logs, errors or reports. */
   addSecret(value: string): void;
+  /**
+   * A new private (0700) directory for files that hold a secret or plaintext while the command
+   * runs (a password option file, a decrypted dump to seek in): under the state dir, never the
+   * shared TMPDIR, named after this process. Call `remove()` when done; vya also removes it at
+   * exit, and the next run removes those of processes killed on this host.
+   * `purpose` is a short word for the directory name (`mysql`, `pg-restore`).
+   */
+  privateTempDir(purpose: string): Promise<PrivateTempDir>;
+}
+
+export interface PrivateTempDir {
+  path: string;
+  remove(): Promise<void>;
 }
 
 /**

@@ -1,8 +1,7 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { unreachableError, VyaError } from 'vya/plugin-api';
+import { unreachableError, VyaError, type PluginContext } from 'vya/plugin-api';
 
 export interface MysqlConnection {
   host: string;
@@ -53,18 +52,23 @@ export function describeConnectionError(error: unknown, connection: MysqlConnect
 
 /**
  * A private option file for the mysql/mariadb client tools, so the password never appears on
- * a command line: a 0600 file in a 0700 directory, removed by the returned function.
+ * a command line: a 0600 file in vya's private temp dir (under the state dir, not TMPDIR, so a
+ * kill -9 leaves it for the next run to remove), removed by the returned function.
  */
-export async function writeOptionFile(connection: MysqlConnection): Promise<{ path: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'vya-mysql-'));
-  await chmod(dir, 0o700);
-  const path = join(dir, 'client.cnf');
+export async function writeOptionFile(connection: MysqlConnection, privateTempDir: PluginContext['privateTempDir']): Promise<{ path: string; remove: () => Promise<void> }> {
+  const dir = await privateTempDir('mysql');
+  const path = join(dir.path, 'client.cnf');
   const lines = ['[client]', `user=${quoteOption(connection.username)}`];
   if (connection.password !== undefined) lines.push(`password=${quoteOption(connection.password)}`);
   if (connection.socket) lines.push(`socket=${quoteOption(connection.socket)}`);
   else lines.push(`host=${quoteOption(connection.host)}`, `port=${connection.port}`, 'protocol=TCP');
-  await writeFile(path, lines.join('\n') + '\n', { mode: 0o600 });
-  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+  try {
+    await writeFile(path, lines.join('\n') + '\n', { mode: 0o600 });
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
+  return { path, remove: dir.remove };
 }
 
 /** Option-file values in double quotes, with \ and " escaped, as the client library reads them. */

@@ -6,6 +6,7 @@ import {
   type BackupStream,
   type BackupUnit,
   type CheckItem,
+  type PluginContext,
   type RestoreRequest,
   type RestoreResult,
   type Source,
@@ -13,17 +14,15 @@ import {
 } from 'vya/plugin-api';
 import { quoteIdentifier, withConnection, writeOptionFile, type MysqlConnection } from './connection.js';
 import { describeTables, discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
-import { findTools, toolVersion, type MysqlTools } from './tools.js';
+import { clientArgs, dumpArgs, findTools, toolVersion, type MysqlTools } from './tools.js';
 import { dumpUsersAndGrants } from './users.js';
 
 export interface MysqlSourceConfig extends DiscoveryOptions {
   connection: MysqlConnection;
   tools: Partial<MysqlTools>;
   userFilter?: string[];
+  privateTempDir: PluginContext['privateTempDir'];
 }
-
-/** Consistent InnoDB dumps of a single database: no CREATE DATABASE/USE, so it restores under any name. */
-const DUMP_OPTIONS = ['--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', '--no-tablespaces', '--skip-lock-tables'];
 
 /** A MySQL or MariaDB server: each database is a unit (SQL from the dump tool), plus users and grants. */
 export class MysqlSource implements Source {
@@ -57,10 +56,9 @@ export class MysqlSource implements Source {
       return { data: Readable.from([Buffer.from(sql, 'utf8')]), format: 'sql', completed: Promise.resolve({ flavour: facts.flavour, server_version: facts.version, accounts }) };
     }
     const tools = await findTools(this.config.tools);
-    const options = await writeOptionFile(this.config.connection);
+    const options = await writeOptionFile(this.config.connection, this.config.privateTempDir);
     try {
-      // --defaults-extra-file must come first; the database name goes after `--` safety-wise as a plain argument.
-      const child = spawnStreaming(tools.dump, [`--defaults-extra-file=${options.path}`, ...DUMP_OPTIONS, unit.name], { signal, label: `${tools.dump} of database ${unit.name}` });
+      const child = spawnStreaming(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}` });
       child.stdin.end();
       const facts = this.describe(unit.name, tools.dump);
       facts.catch(() => {});
@@ -77,7 +75,7 @@ export class MysqlSource implements Source {
     const target = request.options.database ?? request.unit.name;
     if (request.options.dryRun) return { summary: `would load ${request.unit.name} into database ${target}` };
     await withConnection(this.config.connection, (db) => db.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)} CHARACTER SET utf8mb4`));
-    await this.runClient(request.data, [target], `loading ${request.unit.name} into ${target}`, signal);
+    await this.runClient(request.data, [`--database=${target}`], `loading ${request.unit.name} into ${target}`, signal);
     return { summary: `restored ${request.unit.name} into database ${target}`, details: { database: target } };
   }
 
@@ -94,9 +92,9 @@ export class MysqlSource implements Source {
 
   private async runClient(data: Readable, args: string[], label: string, signal: AbortSignal): Promise<void> {
     const tools = await findTools(this.config.tools);
-    const options = await writeOptionFile(this.config.connection);
+    const options = await writeOptionFile(this.config.connection, this.config.privateTempDir);
     try {
-      const child = spawnStreaming(tools.client, [`--defaults-extra-file=${options.path}`, '--default-character-set=utf8mb4', '--binary-mode', ...args], { signal, label: `${tools.client}: ${label}` });
+      const child = spawnStreaming(tools.client, clientArgs(options.path, ...args), { signal, label: `${tools.client}: ${label}` });
       child.stdout.resume();
       await Promise.all([pipeline(data, child.stdin, { signal }), child.exited]);
     } finally {

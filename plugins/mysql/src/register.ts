@@ -50,6 +50,7 @@ function definition(type: string): SourceDefinition {
         users: config.users === true,
         userFilter: config.user_filter as string[] | undefined,
         tools: { dump: config.dump_tool as string | undefined, client: config.client_tool as string | undefined },
+        privateTempDir: context.privateTempDir,
       });
     },
   };

@@ -12,6 +12,22 @@ export async function findTools(configured: Partial<MysqlTools>): Promise<MysqlT
   return { dump, client };
 }
 
+/** Consistent InnoDB dumps of a single database: no CREATE DATABASE/USE, so it restores under any name. */
+const DUMP_OPTIONS = ['--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', '--no-tablespaces', '--skip-lock-tables'];
+
+/**
+ * The dump tool's arguments for one database. `--defaults-extra-file` must come first; `--`
+ * ends the options, so a database named `-r/etc/x` or `--all-databases` is only ever a name.
+ */
+export function dumpArgs(optionFile: string, database: string): string[] {
+  return [`--defaults-extra-file=${optionFile}`, ...DUMP_OPTIONS, '--', database];
+}
+
+/** The client's arguments; a database travels as the value of `--database=NAME`, never on its own. */
+export function clientArgs(optionFile: string, ...options: string[]): string[] {
+  return [`--defaults-extra-file=${optionFile}`, '--default-character-set=utf8mb4', '--binary-mode', ...options];
+}
+
 export async function toolVersion(tool: string): Promise<string> {
   const output = await runTool(tool, ['--version'], { label: `${tool} --version` });
   return (/Distrib\s+([0-9][^\s,]*)/.exec(output) ?? /Ver\s+([0-9][^\s,]*)/.exec(output))?.[1] ?? output.trim();

@@ -1,5 +1,6 @@
 import type mysql from 'mysql2/promise';
 import picomatch from 'picomatch';
+import { quoteIdentifier } from './connection.js';
 
 /** Accounts that come with the server and must not be recreated elsewhere. */
 const SYSTEM_ACCOUNTS = new Set(['root', 'mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema', 'PUBLIC', 'mysql']);
@@ -14,7 +15,8 @@ export async function dumpUsersAndGrants(db: mysql.Connection, filter?: string[]
   const accounts = rows.map((row) => ({ user: String(row.user), host: String(row.host) })).filter((a) => !SYSTEM_ACCOUNTS.has(a.user) && matches(a.user));
   const lines = ['-- vya: users and grants'];
   for (const { user, host } of accounts) {
-    const account = `${quoteString(user)}@${quoteString(host)}`;
+    // Backquoted, not as strings: no backslash escaping whatever the server's sql_mode.
+    const account = `${quoteIdentifier(user)}@${quoteIdentifier(host)}`;
     const [created] = await db.query<mysql.RowDataPacket[]>(`SHOW CREATE USER ${account}`);
     const create = String(Object.values(created[0])[0]).replace(/^CREATE USER /, 'CREATE USER IF NOT EXISTS ');
     lines.push(`${create};`);
@@ -23,8 +25,4 @@ export async function dumpUsersAndGrants(db: mysql.Connection, filter?: string[]
   }
   lines.push('FLUSH PRIVILEGES;', '');
   return { sql: lines.join('\n'), accounts: accounts.map((a) => `${a.user}@${a.host}`) };
-}
-
-function quoteString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

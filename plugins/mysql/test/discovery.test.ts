@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { silentLogger } from 'vya/plugin-api';
 import { mysqlSourceDefinition } from '../src/register.js';
 
-const context = { name: 'my', logger: silentLogger, configDir: '/tmp', stateDir: '/tmp', addSecret: () => {} };
+const context = { name: 'my', logger: silentLogger, configDir: '/tmp', stateDir: '/tmp', addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
 const sql = (statement: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-uroot', '-e', statement]);
 
 describe('mysql source: discovery', function () {

@@ -32,6 +32,16 @@ export function libpqEnv(connection: PostgresConnection, database: string): Reco
   };
 }
 
+/**
+ * A database name as a libpq connection string (`dbname='...'`), for the `--dbname=` of
+ * pg_restore and psql and the `--database=` of pg_dumpall: they read a value holding '=' or
+ * starting with postgresql:// as a connection string, so a database named
+ * `host=elsewhere dbname=x` would connect elsewhere. Quoted, it is only ever a name.
+ */
+export function connectionString(database: string): string {
+  return `dbname='${database.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** Runs `work` with a short-lived client connected to `database`. */
 export async function withClient<T>(connection: PostgresConnection, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({

@@ -1,5 +1,5 @@
 import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from 'vya/plugin-api';
-import { libpqEnv, withClient, type PostgresConnection } from './connection.js';
+import { connectionString, libpqEnv, withClient, type PostgresConnection } from './connection.js';
 import { describeDatabase } from './discovery.js';
 import { toolMajorVersion, toolPath } from './tools.js';
 
@@ -17,7 +17,7 @@ export interface DumpContext {
 export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: AbortSignal): Promise<BackupStream> {
   const globals = unit.kind === 'globals';
   const tool = globals ? 'pg_dumpall' : 'pg_dump';
-  const args = globals ? ['--globals-only', '--no-password', `--database=${context.connection.database}`] : ['--format=custom', '--compress=0', '--no-password'];
+  const args = globals ? ['--globals-only', '--no-password', `--database=${connectionString(context.connection.database)}`] : ['--format=custom', '--compress=0', '--no-password'];
   const database = globals ? context.connection.database : unit.name;
   const child = spawnStreaming(toolPath(tool, context.binDir), args, {
     env: libpqEnv(context.connection, database),

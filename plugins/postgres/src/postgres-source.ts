@@ -1,4 +1,4 @@
-import { errorMessage, type BackupStream, type BackupUnit, type CheckItem, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
+import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
 import { withClient, type PostgresConnection } from './connection.js';
 import { discoverDatabases, type DiscoveryOptions } from './discovery.js';
 import { dumpUnit } from './dump.js';
@@ -8,6 +8,7 @@ import { toolMajorVersion, versionGap, type PostgresTool } from './tools.js';
 export interface PostgresSourceConfig extends DiscoveryOptions {
   connection: PostgresConnection;
   binDir?: string;
+  privateTempDir: PluginContext['privateTempDir'];
 }
 
 /** A PostgreSQL server: each database is a unit (pg_dump custom format), plus the cluster globals. */
@@ -40,7 +41,7 @@ export class PostgresSource implements Source {
   }
 
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
-    const context = { connection: this.config.connection, binDir: this.config.binDir };
+    const context = { connection: this.config.connection, binDir: this.config.binDir, privateTempDir: this.config.privateTempDir };
     return request.unit.kind === 'globals' ? restoreGlobals(request, context, signal) : restoreDatabase(request, context, signal);
   }
 

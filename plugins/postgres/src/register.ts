@@ -43,6 +43,7 @@ export const postgresSourceDefinition: SourceDefinition = {
       dbIgnore: config.db_ignore as string | string[] | undefined,
       globals: config.globals === true,
       binDir: config.bin_dir as string | undefined,
+      privateTempDir: context.privateTempDir,
     });
   },
 };

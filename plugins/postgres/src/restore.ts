@@ -1,21 +1,20 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { runTool, spawnStreaming, VyaError, type RestoreRequest, type RestoreResult } from 'vya/plugin-api';
-import { libpqEnv, quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
+import { runTool, spawnStreaming, VyaError, type PluginContext, type RestoreRequest, type RestoreResult } from 'vya/plugin-api';
+import { connectionString, libpqEnv, quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
 import { toolPath } from './tools.js';
 
 export interface RestoreContext {
   connection: PostgresConnection;
   binDir?: string;
+  privateTempDir: PluginContext['privateTempDir'];
 }
 
 /**
  * Streams a custom-format dump into pg_restore, creating the target database when missing.
  * Parallel restore (`--jobs`) needs a seekable archive, so the dump is first streamed to a
- * private temporary file, which is removed afterwards.
+ * file in vya's private temp dir (under the state dir, not TMPDIR), removed afterwards.
  */
 export async function restoreDatabase(request: RestoreRequest, context: RestoreContext, signal: AbortSignal): Promise<RestoreResult> {
   const target = request.options.database ?? request.unit.name;
@@ -27,17 +26,17 @@ export async function restoreDatabase(request: RestoreRequest, context: RestoreC
     return { summary: `would restore ${entries} archive entries of ${request.unit.name} into database ${target}`, details: { entries, listing } };
   }
   const created = await ensureDatabase(context.connection, target);
-  const args = ['--no-password', '--exit-on-error', `--dbname=${target}`];
+  const args = ['--no-password', '--exit-on-error', `--dbname=${connectionString(target)}`];
   if (request.options.clean) args.push('--clean', '--if-exists');
   const jobs = request.options.jobs ?? 1;
   if (jobs > 1) {
-    const dir = await mkdtemp(join(tmpdir(), 'vya-pg-restore-'));
+    const dir = await context.privateTempDir('pg-restore');
     try {
-      const file = join(dir, 'archive.pgdump');
+      const file = join(dir.path, 'archive.pgdump');
       await pipeline(request.data, createWriteStream(file, { mode: 0o600 }), { signal });
-      await runTool(pgRestore, [...args, `--jobs=${jobs}`, file], { env, signal, label: `pg_restore of ${request.unit.name} into ${target}` });
+      await runTool(pgRestore, [...args, `--jobs=${jobs}`, '--', file], { env, signal, label: `pg_restore of ${request.unit.name} into ${target}` });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await dir.remove();
     }
   } else {
     // One transaction: a restore that fails part-way leaves the target as it was.

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { access, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from 'vya/plugin-api';
+import { withVaultLock } from './vault-lock.js';
 import { checkPrivate, createKeyFile, resolveVaultKey, SCRYPT_DEFAULTS, type KdfParams, type KeySource } from './vault-key.js';
 
 interface Envelope {
@@ -19,7 +20,8 @@ type Contents = { credentials: Record<string, Omit<SecretRecord, 'name'>> };
 /**
  * A local vault file: the credentials as JSON, sealed with AES-256-GCM under a key from a key
  * file, VYA_VAULT_KEY or a passphrase (scrypt). The envelope's clear fields are authenticated
- * too. Written atomically (temp file 0600, fsync, rename, fsync of the directory).
+ * too. Written atomically (temp file 0600, fsync, rename, fsync of the directory), each
+ * read-modify-write under the vault's lock file.
  */
 export class VaultFileStore implements SecretStore {
   constructor(
@@ -42,7 +44,15 @@ export class VaultFileStore implements SecretStore {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async set(record: SecretRecord): Promise<void> {
+  set(record: SecretRecord): Promise<void> {
+    return withVaultLock(this.path, () => this.setUnlocked(record));
+  }
+
+  delete(name: string): Promise<boolean> {
+    return withVaultLock(this.path, () => this.deleteUnlocked(name));
+  }
+
+  private async setUnlocked(record: SecretRecord): Promise<void> {
     const contents = await this.read();
     const now = new Date().toISOString();
     const previous = contents.credentials[record.name];
@@ -51,7 +61,7 @@ export class VaultFileStore implements SecretStore {
     await this.write(contents);
   }
 
-  async delete(name: string): Promise<boolean> {
+  private async deleteUnlocked(name: string): Promise<boolean> {
     const contents = await this.read();
     if (!(name in contents.credentials)) return false;
     delete contents.credentials[name];
@@ -72,7 +82,11 @@ export class VaultFileStore implements SecretStore {
   }
 
   /** Creates the key file (when the key comes from one) and an empty vault; never replaces either. */
-  async initialize(): Promise<Record<string, unknown>> {
+  initialize(): Promise<Record<string, unknown>> {
+    return withVaultLock(this.path, () => this.initializeUnlocked());
+  }
+
+  private async initializeUnlocked(): Promise<Record<string, unknown>> {
     if (await this.readEnvelope()) throw new VyaError(`vault ${this.path} already exists`, { code: 'EXISTS', hint: 'vya secrets list shows what it holds' });
     let keyCreated = false;
     if (this.keySource.kind === 'file' && !(await exists(this.keySource.path))) {

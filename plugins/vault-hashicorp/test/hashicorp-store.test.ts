@@ -6,7 +6,7 @@ import { FakeVault } from './fake-vault-server.js';
 
 const vault = new FakeVault('team-a');
 let prefixCounter = 0;
-const context = { name: 'vault', logger: silentLogger, configDir: '/tmp', stateDir: '/tmp', addSecret: () => {} };
+const context = { name: 'vault', logger: silentLogger, configDir: '/tmp', stateDir: '/tmp', addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
 
 async function store(config: Record<string, unknown>): Promise<SecretStore> {
   return (await hashicorpVaultDefinition.create({ address: vault.address, namespace: 'team-a', ...config }, context)) as SecretStore;
