@@ -93,7 +93,7 @@ export class FakeMongoServer {
       while (message[offset] !== 0) offset++;
       offset += 1 + 8;
       const query = deserialize(message.subarray(offset, offset + message.readInt32LE(offset)));
-      return opReply(requestId, serialize(this.run(query)));
+      return opReply(requestId, Buffer.from(serialize(this.run(query))));
     }
     if (opCode !== OP_MSG) throw new Error(`fake mongo: unsupported opCode ${opCode}`);
     const { body, sequences } = parseOpMsg(message);
@@ -111,7 +111,7 @@ export class FakeMongoServer {
       const { cursor: _cursor, ...rest } = result;
       return concatDocument([element(0x03, 'cursor', concatDocument([element(0x04, batchKey, rawArray(batch)), elementsOf(serialize(cursorRest))])), elementsOf(serialize(rest))]);
     }
-    return serialize(result);
+    return Buffer.from(serialize(result));
   }
 
   private run(command: Document): Document {
@@ -154,7 +154,7 @@ export class FakeMongoServer {
       case 'getMore':
         return this.getMore(command);
       case 'killCursors':
-        for (const id of command.cursors as Long[]) this.cursors.delete(id.toString());
+        for (const id of command.cursors as unknown[]) this.cursors.delete(String(id));
         return { cursorsKilled: command.cursors, cursorsNotFound: [], cursorsAlive: [], cursorsUnknown: [], ok: 1 };
       case 'create':
         return this.create(db, command);
@@ -214,7 +214,7 @@ export class FakeMongoServer {
   }
 
   private getMore(command: Document): Document {
-    const id = (command.getMore as Long).toString();
+    const id = String(command.getMore);
     const cursor = this.cursors.get(id);
     if (!cursor) throw Object.assign(new Error(`cursor id ${id} not found`), { code: 43, codeName: 'CursorNotFound' });
     const size = command.batchSize ? Number(command.batchSize) : 1000;
@@ -222,7 +222,7 @@ export class FakeMongoServer {
     cursor.position += batch.length;
     const done = cursor.position >= cursor.documents.length;
     if (done) this.cursors.delete(id);
-    return { cursor: { nextBatch: batch, id: done ? Long.fromNumber(0) : (command.getMore as Long), ns: cursor.ns }, ok: 1 };
+    return { cursor: { nextBatch: batch, id: Long.fromString(done ? '0' : id), ns: cursor.ns }, ok: 1 };
   }
 
   private create(db: string, command: Document): Document {
