@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -46,7 +46,9 @@ export async function dumpDatabase(client: MongoClient, database: string, option
   });
   completed.catch(() => {});
   async function* archive(): AsyncGenerator<Buffer> {
-    const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'vya-mongodb-'));
+    const base = options.tempDir ?? tmpdir();
+    await mkdir(base, { recursive: true, mode: 0o700 });
+    const dir = await mkdtemp(join(base, 'vya-mongodb-'));
     try {
       await chmod(dir, 0o700);
       const mtime = new Date();

@@ -5,7 +5,7 @@
  * round trip through it is byte for byte. It is not MongoDB: no query language, no auth, no
  * validation; replies follow the shapes in MongoDB's command reference.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Binary, deserialize, Long, serialize, Timestamp, UUID, type Document } from 'bson';
 
@@ -27,7 +27,18 @@ export interface FakeMongoOptions {
   version?: string;
   /** Commands (by name) that fail with Unauthorized, to test error paths. */
   unauthorized?: string[];
+  /** Users (name → password) that must authenticate with SCRAM-SHA-256 before any other command. */
+  users?: Record<string, string>;
 }
+
+/** Per-connection state: the SCRAM conversation and who is logged in. */
+interface Connection {
+  user?: string;
+  scram?: { user: string; clientFirstBare: string; serverFirst: string; nonce: string; salt: Buffer };
+}
+
+const UNAUTHENTICATED_COMMANDS = new Set(['hello', 'isMaster', 'ismaster', 'saslStart', 'saslContinue', 'ping', 'endSessions', 'buildInfo', 'buildinfo']);
+const SCRAM_ITERATIONS = 4096;
 
 interface OpenCursor {
   ns: string;
@@ -72,6 +83,7 @@ export class FakeMongoServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    const connection: Connection = {};
     let pending = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
@@ -79,12 +91,12 @@ export class FakeMongoServer {
         const length = pending.readInt32LE(0);
         const message = pending.subarray(0, length);
         pending = pending.subarray(length);
-        socket.write(this.handleMessage(message));
+        socket.write(this.handleMessage(message, connection));
       }
     });
   }
 
-  private handleMessage(message: Buffer): Buffer {
+  private handleMessage(message: Buffer, connection: Connection): Buffer {
     const requestId = message.readInt32LE(4);
     const opCode = message.readInt32LE(12);
     if (opCode === OP_QUERY) {
@@ -93,17 +105,17 @@ export class FakeMongoServer {
       while (message[offset] !== 0) offset++;
       offset += 1 + 8;
       const query = deserialize(message.subarray(offset, offset + message.readInt32LE(offset)));
-      return opReply(requestId, Buffer.from(serialize(this.run(query))));
+      return opReply(requestId, Buffer.from(serialize(this.run(query, connection))));
     }
     if (opCode !== OP_MSG) throw new Error(`fake mongo: unsupported opCode ${opCode}`);
     const { body, sequences } = parseOpMsg(message);
     for (const [name, documents] of sequences) (body as Document)[name] = documents;
-    return opMsg(requestId, this.reply(body));
+    return opMsg(requestId, this.reply(body, connection));
   }
 
   /** A reply document as bytes: cursor batches carry the stored raw documents untouched. */
-  private reply(body: Document): Buffer {
-    const result = this.run(body);
+  private reply(body: Document, connection: Connection): Buffer {
+    const result = this.run(body, connection);
     if (result.cursor && (result.cursor.firstBatch || result.cursor.nextBatch)) {
       const batchKey = result.cursor.firstBatch ? 'firstBatch' : 'nextBatch';
       const batch = result.cursor[batchKey] as Buffer[];
@@ -114,9 +126,19 @@ export class FakeMongoServer {
     return Buffer.from(serialize(result));
   }
 
-  private run(command: Document): Document {
+  private run(command: Document, connection: Connection): Document {
     const name = Object.keys(command)[0];
     this.commands.push(command);
+    if (this.options.users && !connection.user && !UNAUTHENTICATED_COMMANDS.has(name)) {
+      return { ok: 0, errmsg: `command ${name} requires authentication`, code: 13, codeName: 'Unauthorized' };
+    }
+    if (name === 'saslStart' || name === 'saslContinue') {
+      try {
+        return name === 'saslStart' ? this.saslStart(command, connection) : this.saslContinue(command, connection);
+      } catch {
+        return { ok: 0, errmsg: 'Authentication failed.', code: 18, codeName: 'AuthenticationFailed' };
+      }
+    }
     if (this.options.unauthorized?.includes(name)) return { ok: 0, errmsg: `not authorized on ${command.$db} to execute command { ${name} }`, code: 13, codeName: 'Unauthorized' };
     try {
       return { ...this.execute(name, command), ...(this.options.replicaSet ? { $clusterTime: { clusterTime: this.clusterTime(), signature: { hash: new Binary(Buffer.alloc(20)), keyId: Long.fromNumber(0) } }, operationTime: this.clusterTime() } : {}) };
@@ -124,6 +146,41 @@ export class FakeMongoServer {
       const e = error as { code?: number; codeName?: string; message: string };
       return { ok: 0, errmsg: e.message, code: e.code ?? 8, codeName: e.codeName ?? 'UnknownError' };
     }
+  }
+
+  /** SCRAM-SHA-256 (RFC 7677), server side: the first message, answered with salt and iterations. */
+  private saslStart(command: Document, connection: Connection): Document {
+    if (command.mechanism !== 'SCRAM-SHA-256') throw new Error('unsupported mechanism');
+    const clientFirst = Buffer.from((command.payload as Binary).buffer).toString('utf8');
+    const clientFirstBare = clientFirst.replace(/^n,,/, '');
+    const user = /(?:^|,)n=([^,]*)/.exec(clientFirstBare)?.[1] ?? '';
+    const clientNonce = /(?:^|,)r=([^,]*)/.exec(clientFirstBare)?.[1] ?? '';
+    const nonce = clientNonce + randomBytes(18).toString('base64');
+    const salt = randomBytes(16);
+    const serverFirst = `r=${nonce},s=${salt.toString('base64')},i=${SCRAM_ITERATIONS}`;
+    connection.scram = { user: user.replace(/=2C/g, ',').replace(/=3D/g, '='), clientFirstBare, serverFirst, nonce, salt };
+    return { conversationId: 1, done: false, payload: new Binary(Buffer.from(serverFirst)), ok: 1 };
+  }
+
+  private saslContinue(command: Document, connection: Connection): Document {
+    const scram = connection.scram;
+    const password = scram ? this.options.users?.[scram.user] : undefined;
+    if (!scram || password === undefined) throw new Error('unknown user');
+    const clientFinal = Buffer.from((command.payload as Binary).buffer).toString('utf8');
+    const withoutProof = clientFinal.replace(/,p=[^,]*$/, '');
+    const proof = Buffer.from(/,p=([^,]*)$/.exec(clientFinal)?.[1] ?? '', 'base64');
+    if (!withoutProof.includes(`r=${scram.nonce}`)) throw new Error('nonce mismatch');
+    const salted = pbkdf2Sync(password.normalize('NFKC'), scram.salt, SCRAM_ITERATIONS, 32, 'sha256');
+    const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+    const clientKey = hmac(salted, 'Client Key');
+    const authMessage = `${scram.clientFirstBare},${scram.serverFirst},${withoutProof}`;
+    const signature = hmac(createHash('sha256').update(clientKey).digest(), authMessage);
+    const expected = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]));
+    if (proof.length !== expected.length || !timingSafeEqual(proof, expected)) throw new Error('wrong proof');
+    connection.user = scram.user;
+    connection.scram = undefined;
+    const serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+    return { conversationId: 1, done: true, payload: new Binary(Buffer.from(`v=${serverSignature.toString('base64')}`)), ok: 1 };
   }
 
   private clusterTime(): Timestamp {
@@ -136,7 +193,7 @@ export class FakeMongoServer {
       case 'hello':
       case 'isMaster':
       case 'ismaster':
-        return this.hello(name !== 'hello');
+        return { ...this.hello(name !== 'hello'), ...(this.options.users && command.saslSupportedMechs ? { saslSupportedMechs: ['SCRAM-SHA-256'] } : {}) };
       case 'buildInfo':
       case 'buildinfo':
         return { version: this.options.version ?? '7.0.99-fake', versionArray: [7, 0, 99, 0], maxBsonObjectSize: 16 * 1024 * 1024, ok: 1 };
