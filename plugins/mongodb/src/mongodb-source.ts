@@ -49,7 +49,9 @@ export class MongoSource implements Source {
   async backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream> {
     return this.withErrors(async () => {
       const stream = await dumpDatabase(await this.client(), unit.name, this.config, signal);
-      return { ...stream, completed: stream.completed.catch((error: unknown) => Promise.reject(describeMongoError(error, this.config.connection))) };
+      const completed = stream.completed.catch((error: unknown) => Promise.reject(describeMongoError(error, this.config.connection)));
+      completed.catch(() => {});
+      return { ...stream, completed };
     });
   }
 
