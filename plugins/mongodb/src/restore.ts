@@ -97,7 +97,19 @@ async function createCollection(client: MongoClient, target: string, name: strin
   if (clean) await db.command({ drop: name }).catch((error: { codeName?: string; code?: number }) => {
     if (error.codeName !== 'NamespaceNotFound' && error.code !== 26) throw error;
   });
-  await db.command({ create: name, ...(meta.options ?? {}) });
+  await db.command({ create: name, ...createOptions(meta.options ?? {}) });
+}
+
+/**
+ * The stored options as `create` accepts them. listCollections reports a time-series
+ * collection's bucketMaxSpanSeconds (and bucketRoundingSeconds) next to its granularity, which
+ * they follow from; newer servers refuse the combination, so only the granularity is given.
+ */
+export function createOptions(options: Document): Document {
+  const timeseries = options.timeseries as Document | undefined;
+  if (!timeseries?.granularity) return options;
+  const { bucketMaxSpanSeconds: _span, bucketRoundingSeconds: _rounding, ...rest } = timeseries;
+  return { ...options, timeseries: rest };
 }
 
 async function insertDocuments(collection: Collection, documents: AsyncIterable<Buffer>, signal: AbortSignal): Promise<number> {

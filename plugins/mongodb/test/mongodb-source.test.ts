@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { serialize } from 'bson';
 import { MongoClient } from 'mongodb';
 import { MongoSource, type MongoSourceConfig } from '../src/mongodb-source.js';
+import { createOptions } from '../src/restore.js';
 import { tempDir } from '../../../test/support/cli.js';
 import { FakeMongoServer } from './fake-mongo-server.js';
 
@@ -92,6 +93,13 @@ describe('mongodb source: failure paths against the test double', function () {
     expect(completed).to.be.instanceOf(Error);
     expect(await readdir(spill.path)).to.deep.equal([]);
     await spill.cleanup();
+  });
+
+  it('time-series options reach create with the granularity only, custom bucketing as it was', () => {
+    expect(createOptions({ timeseries: { timeField: 'at', metaField: 'm', granularity: 'minutes', bucketMaxSpanSeconds: 86400 }, expireAfterSeconds: 60 })).to.deep.equal({ timeseries: { timeField: 'at', metaField: 'm', granularity: 'minutes' }, expireAfterSeconds: 60 });
+    const custom = { timeseries: { timeField: 'at', bucketMaxSpanSeconds: 600, bucketRoundingSeconds: 600 } };
+    expect(createOptions(custom)).to.deep.equal(custom);
+    expect(createOptions({ capped: true, size: 4096 })).to.deep.equal({ capped: true, size: 4096 });
   });
 
   it('documents are written to the tar exactly as the server returned them', async () => {
