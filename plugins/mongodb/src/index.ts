@@ -1,0 +1,2 @@
+export { MongoSource } from './mongodb-source.js';
+export { mongodbSourceDefinition } from './register.js';
