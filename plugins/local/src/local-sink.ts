@@ -44,6 +44,11 @@ export class LocalSink implements Sink {
     }
   }
 
+  /**
+   * Lists partial files too (`<key>.vya-partial-<hex>`): one left by a killed process is
+   * debris that only `vya prune --orphans` can see and remove. The core never takes a key
+   * with that mark for a snapshot.
+   */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     // Walk only the deepest directory the prefix names, not the whole repository.
     const slash = prefix.lastIndexOf('/');
@@ -95,7 +100,7 @@ export class LocalSink implements Sink {
     for (const entry of entries) {
       const key = `${relative}${entry.name}`;
       if (entry.isDirectory()) yield* this.walk(`${key}/`);
-      else if (entry.isFile() && !entry.name.includes(PARTIAL_MARK)) {
+      else if (entry.isFile()) {
         const info = await stat(join(this.root, key)).catch(() => undefined);
         if (info) yield { key, size: info.size, modified: info.mtime };
       }

@@ -4,6 +4,7 @@ import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Runtime } from '../runtime.js';
 import { decryptionKeysFor } from '../snapshots/decryption-keys.js';
+import { assertEncryptionAsConfigured } from '../snapshots/encryption-binding.js';
 import { resolveSnapshot } from '../snapshots/find-snapshots.js';
 
 export interface RestoreRequestOptions extends RestoreOptions {
@@ -11,6 +12,8 @@ export interface RestoreRequestOptions extends RestoreOptions {
   to?: string;
   identityFiles: string[];
   sink?: string;
+  /** Restore a snapshot that is unencrypted although its job is configured for encryption. */
+  allowUnencrypted?: boolean;
 }
 
 export interface RestoreOutcome extends RestoreResult {
@@ -24,6 +27,7 @@ export interface RestoreOutcome extends RestoreResult {
 /** Streams a snapshot out of its sink, through decryption and decompression, into a source's restore. */
 export async function restoreSnapshot(runtime: Runtime, reference: string, options: RestoreRequestOptions, signal: AbortSignal): Promise<RestoreOutcome> {
   const { manifest, repository } = await resolveSnapshot(runtime, reference, { sink: options.sink });
+  assertEncryptionAsConfigured(runtime, manifest, options.allowUnencrypted === true);
   const { name, source, target } = await restoringSource(runtime, manifest, options.to);
   const keys = await decryptionKeysFor(runtime, manifest, options.identityFiles);
   const opened = await openSnapshot(repository.sink, manifest, keys, signal);
