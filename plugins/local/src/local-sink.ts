@@ -44,16 +44,20 @@ export class LocalSink implements Sink {
     }
   }
 
-  /**
-   * Lists partial files too (`<key>.vya-partial-<hex>`): one left by a killed process is
-   * debris that only `vya prune --orphans` can see and remove. The core never takes a key
-   * with that mark for a snapshot.
-   */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    yield* this.listWhere(prefix, (name) => !name.includes(PARTIAL_MARK));
+  }
+
+  /** Partial files (`<key>.vya-partial-<hex>`) a killed process left behind, for `vya prune --orphans`. */
+  async *listPartial(prefix: string): AsyncIterable<ObjectInfo> {
+    yield* this.listWhere(prefix, (name) => name.includes(PARTIAL_MARK));
+  }
+
+  private async *listWhere(prefix: string, wanted: (name: string) => boolean): AsyncIterable<ObjectInfo> {
     // Walk only the deepest directory the prefix names, not the whole repository.
     const slash = prefix.lastIndexOf('/');
     const base = slash >= 0 ? prefix.slice(0, slash + 1) : '';
-    for await (const info of this.walk(base)) {
+    for await (const info of this.walk(base, wanted)) {
       if (info.key.startsWith(prefix)) yield info;
     }
   }
@@ -89,7 +93,7 @@ export class LocalSink implements Sink {
     }
   }
 
-  private async *walk(relative: string): AsyncIterable<ObjectInfo> {
+  private async *walk(relative: string, wanted: (name: string) => boolean): AsyncIterable<ObjectInfo> {
     let entries;
     try {
       entries = await readdir(join(this.root, relative), { withFileTypes: true });
@@ -99,8 +103,8 @@ export class LocalSink implements Sink {
     }
     for (const entry of entries) {
       const key = `${relative}${entry.name}`;
-      if (entry.isDirectory()) yield* this.walk(`${key}/`);
-      else if (entry.isFile()) {
+      if (entry.isDirectory()) yield* this.walk(`${key}/`, wanted);
+      else if (entry.isFile() && wanted(entry.name)) {
         const info = await stat(join(this.root, key)).catch(() => undefined);
         if (info) yield { key, size: info.size, modified: info.mtime };
       }

@@ -1,6 +1,6 @@
 import { VyaError, type ObjectInfo } from '../../plugin-api/index.js';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
-import { DATA_ROOT, dataPrefix, isPartialKey, MANIFEST_ROOT, manifestPrefix, snapshotSlot } from '../repository/keys.js';
+import { DATA_ROOT, dataPrefix, MANIFEST_ROOT, manifestPrefix, snapshotSlot } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
 import { Repository, unusableManifests, type ManifestProblem } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
@@ -117,13 +117,12 @@ async function removeOrphans(repository: Repository, job: string, olderThanMs: n
   const isOld = (info: ObjectInfo, ageMs: number) => info.modified !== undefined && info.modified.getTime() <= now - ageMs;
   const orphans: string[] = [];
   const partials: string[] = [];
+  for await (const info of repository.sink.list(dataPrefix(job))) {
+    if (!referenced.has(snapshotSlot(info.key, DATA_ROOT, job)) && isOld(info, olderThanMs)) orphans.push(info.key);
+  }
   for (const prefix of [dataPrefix(job), manifestPrefix(job)]) {
-    for await (const info of repository.sink.list(prefix)) {
-      if (isPartialKey(info.key)) {
-        if (isOld(info, Math.max(olderThanMs, PARTIAL_SAFETY_MS))) partials.push(info.key);
-      } else if (prefix === dataPrefix(job) && !referenced.has(snapshotSlot(info.key, DATA_ROOT, job)) && isOld(info, olderThanMs)) {
-        orphans.push(info.key);
-      }
+    for await (const info of repository.sink.listPartial?.(prefix) ?? []) {
+      if (isOld(info, Math.max(olderThanMs, PARTIAL_SAFETY_MS))) partials.push(info.key);
     }
   }
   if (!dryRun) for (const key of [...orphans, ...partials]) await repository.sink.delete(key);
