@@ -21,6 +21,7 @@ export default class Restore extends VyaCommand {
     overwrite: Flags.boolean({ summary: 'Overwrite existing files in the target directory.' }),
     identity: Flags.string({ char: 'i', summary: 'age identity file to decrypt with (default: $VYA_AGE_IDENTITY).', multiple: true }),
     sink: Flags.string({ summary: 'Only look for the snapshot in this sink.' }),
+    'allow-unencrypted': Flags.boolean({ summary: 'Restore a snapshot that is unencrypted although its job is configured for encryption.' }),
   };
 
   async run(): Promise<RestoreOutcome> {
@@ -38,6 +39,7 @@ export default class Restore extends VyaCommand {
         overwrite: flags.overwrite,
         identityFiles: flags.identity ?? [],
         sink: flags.sink,
+        allowUnencrypted: flags['allow-unencrypted'],
       },
       this.abortSignal,
     );

@@ -2,13 +2,13 @@ import { Args, Flags } from '@oclif/core';
 import { VyaError } from '../plugin-api/index.js';
 import { VyaCommand } from '../base-command.js';
 import { findSnapshots, resolveSnapshot } from '../core/snapshots/find-snapshots.js';
-import { verifySnapshots, type VerifyResult } from '../core/verify/verify-snapshots.js';
+import { manifestFailure, verifySnapshots, type VerifyResult } from '../core/verify/verify-snapshots.js';
 
 export default class Verify extends VyaCommand {
   static override summary = 'Re-read stored snapshots and check them end to end.';
   static override description =
-    "Checks each snapshot's stored bytes against the sha256 in its manifest, then decrypts and decompresses it to the end. Without an identity for an encrypted snapshot, only the stored bytes are checked, and the output says so. Exits 1 when any snapshot fails.";
-  static override examples = ['<%= config.bin %> verify nightly-pg/shop@latest -i ~/.config/vya/age-identity.txt', '<%= config.bin %> verify --all', '<%= config.bin %> verify --all --job nightly-pg --json'];
+    "Checks each snapshot's stored bytes against the sha256 in its manifest, then decrypts and decompresses it to the end. An encrypted snapshot without an identity (or passphrase) fails, after its stored bytes were checked, unless --sha256-only accepts a check of the stored bytes alone. Manifests that cannot be read or are not valid count as failures. Exits 1 when any snapshot fails.";
+  static override examples = ['<%= config.bin %> verify nightly-pg/shop@latest -i ~/.config/vya/age-identity.txt', '<%= config.bin %> verify --all', '<%= config.bin %> verify --all --job nightly-pg --json', '<%= config.bin %> verify --all --sha256-only'];
   static override args = { snapshot: Args.string({ description: 'snapshot id, id prefix, or JOB/UNIT@latest' }) };
   static override flags = {
     all: Flags.boolean({ summary: 'Verify every snapshot (narrowed by --job/--unit/--sink).' }),
@@ -16,6 +16,8 @@ export default class Verify extends VyaCommand {
     unit: Flags.string({ summary: 'With --all: only this unit.', dependsOn: ['job'] }),
     sink: Flags.string({ summary: 'Only this sink.' }),
     identity: Flags.string({ char: 'i', summary: 'age identity file to decrypt with (default: $VYA_AGE_IDENTITY).', multiple: true }),
+    'sha256-only': Flags.boolean({ summary: 'Check only the sha256 of the stored bytes: no decryption, no decompression (no identity needed).' }),
+    'allow-unencrypted': Flags.boolean({ summary: 'Verify snapshots that are unencrypted although their job is configured for encryption.' }),
   };
 
   async run(): Promise<{ ok: boolean; results: VerifyResult[] }> {
@@ -23,8 +25,9 @@ export default class Verify extends VyaCommand {
     if (!args.snapshot && !flags.all) throw new VyaError('name a snapshot or pass --all', { code: 'USAGE', exitCode: 2, hint: 'vya verify JOB/UNIT@latest, or vya verify --all' });
     const runtime = await this.runtime({ configFlag: flags.config });
     const query = { job: flags.job, unit: flags.unit, sink: flags.sink };
-    const snapshots = args.snapshot ? [await resolveSnapshot(runtime, args.snapshot, query)] : await findSnapshots(runtime, query);
-    const results = await verifySnapshots(runtime, snapshots, flags.identity ?? [], this.abortSignal);
+    const listing = args.snapshot ? { snapshots: [await resolveSnapshot(runtime, args.snapshot, query)], problems: [] } : await findSnapshots(runtime, query);
+    const options = { identityFiles: flags.identity ?? [], sha256Only: flags['sha256-only'], allowUnencrypted: flags['allow-unencrypted'] };
+    const results = [...listing.problems.map(manifestFailure), ...(await verifySnapshots(runtime, listing.snapshots, options, this.abortSignal))];
     for (const r of results) {
       const detail = r.ok ? r.note : r.error;
       this.log(`${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.job}/${r.unit}  ${detail}`);

@@ -41,6 +41,13 @@ export interface Sink {
   get(key: string, signal?: AbortSignal): Promise<Readable>;
   /** Every object whose key starts with `prefix`, in any order, paginated underneath. */
   list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo>;
+  /**
+   * Optional: the temporary objects under `prefix` that this sink's own puts write before an
+   * object becomes visible (e.g. the local sink's `<key>.vya-partial-<hex>`), which a killed
+   * process can leave behind; `list` never shows them. `vya prune --orphans` removes old ones
+   * with `delete`. A sink without such objects (S3 and GCS uploads) leaves this out.
+   */
+  listPartial?(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo>;
   /** Size and time of an object, or undefined when there is none. */
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** Removes an object; removing a missing one is not an error. */

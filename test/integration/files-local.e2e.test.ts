@@ -113,13 +113,16 @@ describe('end to end: files → local, through the real vya binary', function ()
     expect(new Date(snapshot.time).getTime()).to.be.closeTo(Date.now(), 10 * 60_000);
   });
 
-  it('verify re-reads the snapshot fully with the identity, and only the checksum without', async () => {
+  it('verify re-reads the snapshot fully with the identity; without one it fails unless --sha256-only', async () => {
     const full = await runVya(['verify', snapshot.id, '--config', config, '--identity', join(dir.path, 'vya-identity.txt'), '--json'], { env });
     expect(full.code, full.stderr).to.equal(0);
     expect(parseJson<{ results: { ok: boolean; checked: string }[] }>(full).results[0]).to.include({ ok: true, checked: 'full', note: `sha256, age decryption, zstd decompression ok, ${snapshot.raw_bytes} bytes` });
     const partial = await runVya(['verify', '--all', '--config', config], { env });
-    expect(partial.code, partial.stderr).to.equal(0);
-    expect(partial.stdout).to.match(/not decrypted/);
+    expect(partial.code).to.equal(1);
+    expect(partial.stdout).to.match(/FAILED .* sha256 only: no identity for recipients age1/);
+    const shaOnly = await runVya(['verify', '--all', '--sha256-only', '--config', config], { env });
+    expect(shaOnly.code, shaOnly.stderr).to.equal(0);
+    expect(shaOnly.stdout).to.match(/sha256 only \(--sha256-only\): stored bytes match/);
   });
 
   it('restore recreates the tree byte for byte, with modes, mtimes and symlinks', async () => {

@@ -26,7 +26,7 @@ function manifestAt(job: string, unit: string, time: string, index: number): Man
     finished_at: time,
     raw_bytes: 3,
     stored_bytes: 3,
-    sha256: 'x'.repeat(64),
+    sha256: '0'.repeat(64),
     compression: { algorithm: 'none' },
     encryption: null,
     source_metadata: {},

@@ -88,10 +88,19 @@ export class LocalSink implements Sink {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    yield* this.listWhere(prefix, (name) => !name.includes(PARTIAL_MARK));
+  }
+
+  /** Partial files (`<key>.vya-partial-<hex>`) a killed process left behind, for `vya prune --orphans`. */
+  async *listPartial(prefix: string): AsyncIterable<ObjectInfo> {
+    yield* this.listWhere(prefix, (name) => name.includes(PARTIAL_MARK));
+  }
+
+  private async *listWhere(prefix: string, wanted: (name: string) => boolean): AsyncIterable<ObjectInfo> {
     // Walk only the deepest directory the prefix names, not the whole repository.
     const slash = prefix.lastIndexOf('/');
     const base = slash >= 0 ? prefix.slice(0, slash + 1) : '';
-    for await (const info of this.walk(base)) {
+    for await (const info of this.walk(base, wanted)) {
       if (info.key.startsWith(prefix)) yield info;
     }
   }
@@ -127,7 +136,7 @@ export class LocalSink implements Sink {
     }
   }
 
-  private async *walk(relative: string): AsyncIterable<ObjectInfo> {
+  private async *walk(relative: string, wanted: (name: string) => boolean): AsyncIterable<ObjectInfo> {
     let entries;
     try {
       entries = await readdir(join(this.root, relative), { withFileTypes: true });
@@ -137,8 +146,8 @@ export class LocalSink implements Sink {
     }
     for (const entry of entries) {
       const key = `${relative}${entry.name}`;
-      if (entry.isDirectory()) yield* this.walk(`${key}/`);
-      else if (entry.isFile() && !entry.name.includes(PARTIAL_MARK)) {
+      if (entry.isDirectory()) yield* this.walk(`${key}/`, wanted);
+      else if (entry.isFile() && wanted(entry.name)) {
         const info = await stat(join(this.root, key)).catch(() => undefined);
         if (info) yield { key, size: info.size, modified: info.mtime };
       }

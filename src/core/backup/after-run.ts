@@ -15,11 +15,11 @@ export async function afterRun(runtime: Runtime, run: RunSummary, log: string[])
   const jobLog = log.filter((line) => line.includes(` ${run.job}:`) || line.includes(` ${run.job}/`));
   const event: RunEvent = { outcome: run.outcome, run, log: jobLog };
   const notifications = await notify(runtime, event);
-  const history = new HistoryStore(runtime.stateDir);
+  const history = new HistoryStore(runtime.stateDir, runtime.logger);
   try {
     await history.append({ kind: 'run', run, notifications });
   } catch (error) {
-    runtime.logger.warn(`could not record the run in ${history.path}: ${errorMessage(error)}`);
+    runtime.logger.warn(`the run is not recorded: ${errorMessage(error)}`);
   }
   await pruneAfterRun(runtime, run);
   const metrics = runtime.config.metrics as MetricsConfig | undefined;

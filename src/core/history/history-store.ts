@@ -1,6 +1,6 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunOutcome, RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type Logger, type RunOutcome, type RunSummary } from '../../plugin-api/index.js';
 
 export interface NotificationOutcome {
   name: string;
@@ -18,25 +18,46 @@ export interface HistoryFilter {
 }
 
 /**
- * Every run, as append-only JSON lines under the state directory, each line written with one
- * append and fsynced. A crash mid-write can only leave a torn last line, which reading skips.
+ * Every run, as append-only JSON lines under the state directory, each line written whole and
+ * fsynced. A short write (a full disk) is detected, rolled back and reported; a torn last line
+ * left by a crash mid-append is cut off, with a warning, before the next append.
  */
 export class HistoryStore {
   readonly path: string;
 
-  constructor(stateDir: string) {
+  constructor(
+    stateDir: string,
+    private readonly logger?: Logger,
+  ) {
     this.path = join(stateDir, 'history.jsonl');
   }
 
   async append(record: HistoryRecord): Promise<void> {
     await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
-    const file = await open(this.path, 'a', 0o600);
+    const file = await open(this.path, 'a+', 0o600);
     try {
-      await file.write(JSON.stringify(record) + '\n');
-      await file.sync();
+      const size = await this.repairTornTail(file);
+      try {
+        await writeWhole(file, Buffer.from(JSON.stringify(record) + '\n'));
+        await file.sync();
+      } catch (error) {
+        // Leave no half line behind: the next reader and the next append see whole records.
+        await file.truncate(size).catch(() => {});
+        throw new VyaError(`could not append to the history ${this.path}: ${reasonOf(error)}`, { code: 'HISTORY_WRITE_FAILED', hint: 'free space on the filesystem of the state directory (VYA_STATE_DIR)' });
+      }
     } finally {
       await file.close();
     }
+  }
+
+  /** Cuts a last line without its newline back to the end of the last whole line; returns the size. */
+  private async repairTornTail(file: FileHandle): Promise<number> {
+    const size = (await file.stat()).size;
+    const keep = await lastLineEnd(file, size);
+    if (keep === size) return size;
+    await file.truncate(keep);
+    this.logger?.warn(`history ${this.path} ended in a torn line (${size - keep} bytes, from an interrupted write): removed it`);
+    return keep;
   }
 
   async records(): Promise<HistoryRecord[]> {
@@ -66,4 +87,35 @@ export class HistoryStore {
       .filter((run) => !filter.status?.length || filter.status.includes(run.outcome))
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
+}
+
+/** fs writes may be short (a disk filling up): write until all is written or the write fails. */
+async function writeWhole(file: FileHandle, data: Buffer): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await file.write(data, written, data.length - written);
+    if (bytesWritten === 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+    written += bytesWritten;
+  }
+}
+
+/** The offset just past the last newline at or before `size`, read backwards in small blocks. */
+async function lastLineEnd(file: FileHandle, size: number): Promise<number> {
+  const block = Buffer.alloc(4096);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - block.length);
+    const { bytesRead } = await file.read(block, 0, end - start, start);
+    const newline = block.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return 0;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'no space left on the device (the record was not written)';
+  if (code === 'EDQUOT') return 'disk quota exceeded (the record was not written)';
+  return errorMessage(error);
 }

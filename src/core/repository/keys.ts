@@ -40,3 +40,25 @@ export function dataKey(job: string, unit: string, snapshotId: string, extension
 export function isManifestKey(key: string): boolean {
   return key.startsWith(MANIFEST_ROOT) && key.endsWith('.json');
 }
+
+/**
+ * Marks the temporary object a sink writes before renaming it into place (the local sink's
+ * `<key>.vya-partial-<hex>`). One left behind by a killed process is debris, never data.
+ */
+export const PARTIAL_MARK = '.vya-partial-';
+
+export function isPartialKey(key: string): boolean {
+  return key.includes(PARTIAL_MARK);
+}
+
+/**
+ * `<unit segment>/<snapshot id>` of a manifest or data key under `root` + job: the identity
+ * that binds a data object to its manifest (ids hold no dots, so the id ends at the first).
+ */
+export function snapshotSlot(key: string, root: string, job: string): string | undefined {
+  const prefix = `${root}${job}/`;
+  if (!key.startsWith(prefix)) return undefined;
+  const [unit, name, ...rest] = key.slice(prefix.length).split('/');
+  if (!unit || !name || rest.length > 0) return undefined;
+  return `${unit}/${name.split('.')[0]}`;
+}

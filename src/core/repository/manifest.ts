@@ -1,4 +1,8 @@
+import { errorMessage, VyaError } from '../../plugin-api/index.js';
+import { formatPath, validateAgainstSchema } from '../config/schema-validator.js';
 import type { CompressionAlgorithm } from '../config/types.js';
+import { dataPrefix, manifestKey } from './keys.js';
+import { MANIFEST_SCHEMA } from './manifest-schema.js';
 
 export const MANIFEST_FORMAT = 'vya-manifest';
 export const MANIFEST_VERSION = 1;
@@ -72,14 +76,42 @@ export function summarize(manifest: Manifest): SnapshotSummary {
   };
 }
 
-/** Checks a parsed manifest enough that the rest of the code can trust its shape. */
-export function parseManifest(text: string, key: string): Manifest {
-  const value = JSON.parse(text) as Partial<Manifest>;
-  const required: (keyof Manifest)[] = ['id', 'job', 'unit', 'data_key', 'sha256', 'stored_bytes', 'raw_bytes', 'started_at', 'compression'];
-  if (value.format !== MANIFEST_FORMAT) throw new Error(`${key}: not a vya manifest`);
-  if ((value.format_version ?? 0) > MANIFEST_VERSION) throw new Error(`${key}: manifest format ${value.format_version} is newer than this vya understands`);
-  for (const field of required) {
-    if (value[field] === undefined) throw new Error(`${key}: manifest lacks "${field}"`);
+/**
+ * A manifest that cannot be used: not JSON, not of the schema, not bound to the key it sits
+ * under, or of a newer format. Reported by key; never skipped silently.
+ */
+export class ManifestError extends VyaError {
+  constructor(
+    readonly key: string,
+    reason: string,
+    code = 'BAD_MANIFEST',
+  ) {
+    super(`manifest ${key}: ${reason}`, { code, hint: code === 'MANIFEST_TOO_NEW' ? 'upgrade vya to read this repository' : 'inspect or remove the object; `vya verify --all` lists every such manifest' });
   }
-  return value as Manifest;
+}
+
+/**
+ * Parses a manifest and checks it against the schema (types, not only presence) and against
+ * its key: the job, unit and id it claims must be the ones its key names, and its data object
+ * must be that snapshot's own, so a planted or misplaced manifest cannot point at other data.
+ */
+export function parseManifest(text: string, key: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(key, `not valid JSON (${errorMessage(error)})`);
+  }
+  const head = (value ?? {}) as { format?: unknown; format_version?: unknown };
+  if (typeof value !== 'object' || value === null || head.format !== MANIFEST_FORMAT) throw new ManifestError(key, 'not a vya manifest');
+  if (typeof head.format_version === 'number' && head.format_version > MANIFEST_VERSION) {
+    throw new ManifestError(key, `format_version ${head.format_version} is newer than this vya understands (${MANIFEST_VERSION})`, 'MANIFEST_TOO_NEW');
+  }
+  const problems = validateAgainstSchema(MANIFEST_SCHEMA, value);
+  if (problems.length > 0) throw new ManifestError(key, problems.map((p) => `${formatPath(p.path) || 'document'} ${p.message}`).join('; '));
+  const manifest = value as Manifest;
+  if (Number.isNaN(Date.parse(manifest.started_at)) || Number.isNaN(Date.parse(manifest.finished_at))) throw new ManifestError(key, 'started_at/finished_at is not a date');
+  if (manifestKey(manifest.job, manifest.unit.name, manifest.id) !== key) throw new ManifestError(key, `claims to be ${manifest.job}/${manifest.unit.name}@${manifest.id}, which belongs under another key`);
+  if (!manifest.data_key.startsWith(`${dataPrefix(manifest.job, manifest.unit.name)}${manifest.id}.`)) throw new ManifestError(key, `data_key ${manifest.data_key} is not this snapshot's data object`);
+  return manifest;
 }

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { errorMessage, type Logger, type Sink } from '../../plugin-api/index.js';
-import { isManifestKey, manifestKey, manifestPrefix } from './keys.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { errorMessage, isNotFound, VyaError, type Logger, type Sink } from '../../plugin-api/index.js';
+import { decodeUnit, isManifestKey, isPartialKey, manifestKey, manifestPrefix } from './keys.js';
+import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 
 export interface SnapshotFilter {
   job?: string;
@@ -31,29 +31,45 @@ export class Repository {
     return parseManifest(Buffer.concat(chunks).toString('utf8'), key);
   }
 
-  /** Every snapshot matching the filter, oldest first. Unreadable manifests are skipped with a warning. */
-  async listSnapshots(filter: SnapshotFilter = {}): Promise<Manifest[]> {
+  /** The manifest keys matching the filter, whether or not their manifests can be read. */
+  async manifestKeys(filter: SnapshotFilter = {}, signal?: AbortSignal): Promise<string[]> {
     const keys: string[] = [];
-    for await (const info of this.sink.list(manifestPrefix(filter.job, filter.unit))) {
-      if (isManifestKey(info.key)) keys.push(info.key);
+    for await (const info of this.sink.list(manifestPrefix(filter.job, filter.unit), signal)) {
+      if (isManifestKey(info.key) && !isPartialKey(info.key)) keys.push(info.key);
     }
+    return keys.sort();
+  }
+
+  /**
+   * Every snapshot matching the filter, oldest first, and every manifest that could not be
+   * read or failed validation, by key. A manifest deleted between listing and reading (a
+   * concurrent prune) is simply gone.
+   */
+  async scanSnapshots(filter: SnapshotFilter = {}): Promise<SnapshotScan> {
     const limit = pLimit(8);
-    const manifests = await Promise.all(
-      keys.map((key) =>
+    const problems: ManifestProblem[] = [];
+    const read = await Promise.all(
+      (await this.manifestKeys(filter)).map((key) =>
         limit(async () => {
           try {
             return await this.readManifest(key);
           } catch (error) {
-            this.logger?.warn(`skipping unreadable manifest ${key} in sink ${this.sinkName}: ${errorMessage(error)}`);
+            if (isNotFound(error)) this.logger?.debug(`manifest ${key} was removed while listing`);
+            else problems.push(problemOf(key, error));
             return undefined;
           }
         }),
       ),
     );
-    return manifests
-      .filter((manifest): manifest is Manifest => manifest !== undefined)
-      .filter((manifest) => filter.unit === undefined || manifest.unit.name === filter.unit)
-      .sort((a, b) => a.started_at.localeCompare(b.started_at) || a.id.localeCompare(b.id));
+    const manifests = read.filter((manifest): manifest is Manifest => manifest !== undefined).sort(byTime);
+    return { manifests, problems: problems.sort((a, b) => a.key.localeCompare(b.key)) };
+  }
+
+  /** Every snapshot matching the filter, oldest first; throws when any manifest is unusable. */
+  async listSnapshots(filter: SnapshotFilter = {}): Promise<Manifest[]> {
+    const scan = await this.scanSnapshots(filter);
+    if (scan.problems.length > 0) throw unusableManifests(scan.problems, this.sinkName);
+    return scan.manifests;
   }
 
   /**
@@ -64,4 +80,49 @@ export class Repository {
     await this.sink.delete(manifestKey(manifest.job, manifest.unit.name, manifest.id));
     await this.sink.delete(manifest.data_key);
   }
+}
+
+/** A manifest key whose object could not be read or is not a valid manifest. */
+export interface ManifestProblem {
+  key: string;
+  /** Unit and snapshot id as the key names them. */
+  unit: string;
+  id: string;
+  code: string;
+  error: string;
+}
+
+export interface SnapshotScan {
+  manifests: Manifest[];
+  problems: ManifestProblem[];
+}
+
+export function byTime(a: Manifest, b: Manifest): number {
+  return a.started_at.localeCompare(b.started_at) || a.id.localeCompare(b.id);
+}
+
+function problemOf(key: string, error: unknown): ManifestProblem {
+  const [, , unit = '', name = ''] = key.split('/');
+  const code = error instanceof VyaError ? error.code : 'UNREADABLE_MANIFEST';
+  const message = error instanceof ManifestError ? errorMessage(error) : `manifest ${key}: cannot be read (${errorMessage(error)})`;
+  return { key, unit: safeDecode(unit), id: name.replace(/\.json$/, ''), code, error: message };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeUnit(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** One error for a set of unusable manifests: which, and why (the first few). */
+export function unusableManifests(problems: ManifestProblem[], sinkName: string): VyaError {
+  const tooNew = problems.find((problem) => problem.code === 'MANIFEST_TOO_NEW');
+  const shown = problems.slice(0, 3).map((problem) => problem.error).join('; ');
+  const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
+  return new VyaError(`${problems.length} manifest(s) in sink ${sinkName} cannot be used: ${shown}${more}`, {
+    code: tooNew ? 'MANIFEST_TOO_NEW' : 'BAD_MANIFEST',
+    hint: tooNew ? 'upgrade vya to read this repository' : '`vya verify --all` lists every unusable manifest; repair or remove them (vya never guesses what they referenced)',
+  });
 }

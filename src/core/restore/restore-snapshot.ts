@@ -5,6 +5,7 @@ import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Runtime } from '../runtime.js';
 import { decryptionKeysFor } from '../snapshots/decryption-keys.js';
+import { assertEncryptionAsConfigured } from '../snapshots/encryption-binding.js';
 import { resolveSnapshot } from '../snapshots/find-snapshots.js';
 
 export interface RestoreRequestOptions extends RestoreOptions {
@@ -12,6 +13,8 @@ export interface RestoreRequestOptions extends RestoreOptions {
   to?: string;
   identityFiles: string[];
   sink?: string;
+  /** Restore a snapshot that is unencrypted although its job is configured for encryption. */
+  allowUnencrypted?: boolean;
 }
 
 export interface RestoreOutcome extends RestoreResult {
@@ -25,6 +28,7 @@ export interface RestoreOutcome extends RestoreResult {
 /** Streams a snapshot out of its sink, through decryption and decompression, into a source's restore. */
 export async function restoreSnapshot(runtime: Runtime, reference: string, options: RestoreRequestOptions, signal: AbortSignal): Promise<RestoreOutcome> {
   const { manifest, repository } = await resolveSnapshot(runtime, reference, { sink: options.sink });
+  assertEncryptionAsConfigured(runtime, manifest, options.allowUnencrypted === true);
   return withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'restore', 'shared', () => restoreLocked(runtime, manifest, repository.sink, options, signal));
 }
 

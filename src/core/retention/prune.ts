@@ -1,8 +1,8 @@
-import { modifiedOf, VyaError } from '../../plugin-api/index.js';
+import { modifiedOf, VyaError, type ObjectInfo } from '../../plugin-api/index.js';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
-import { dataPrefix } from '../repository/keys.js';
+import { DATA_ROOT, dataPrefix, MANIFEST_ROOT, manifestPrefix, snapshotSlot } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
-import { Repository } from '../repository/repository.js';
+import { Repository, unusableManifests, type ManifestProblem } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
 import { applyRetention, hasRules } from './policy.js';
 
@@ -26,19 +26,31 @@ export interface PruneReport {
   removed: number;
   kept: number;
   orphans: string[];
+  /** Partial objects (`*.vya-partial-*`) left by killed writers, removed with --orphans. */
+  partials: string[];
 }
 
 export interface PruneOptions {
   dryRun: boolean;
-  /** Also remove data objects without a manifest older than this (left by an interrupted prune). */
+  /**
+   * Also remove data objects without a manifest older than this (left by an interrupted prune
+   * or backup), and partial objects older than this and at least PARTIAL_SAFETY_MS.
+   */
   orphansOlderThanMs?: number;
   lockWaitMs?: number;
 }
 
 /**
+ * A partial object is debris only when nothing has written to it for this long: a running
+ * writer touches it with every chunk, and prune holds the job's exclusive lock besides.
+ */
+export const PARTIAL_SAFETY_MS = 60 * 60 * 1000;
+
+/**
  * Applies a job's retention policy to each of its units. Under a job-wide lock, removed
  * snapshots lose their manifest first and their data second, so no manifest ever points at
- * missing data; only snapshots with a manifest of this job are considered.
+ * missing data; only snapshots with a manifest of this job are considered. When any manifest
+ * of the job cannot be used, nothing is deleted at all: vya cannot know what it referenced.
  */
 export async function pruneJob(runtime: Runtime, jobName: string, options: PruneOptions): Promise<PruneReport> {
   const job = runtime.config.jobs[jobName];
@@ -50,9 +62,10 @@ export async function pruneJob(runtime: Runtime, jobName: string, options: Prune
   const repository = new Repository(sink, job.sink, runtime.logger);
   const lock = options.dryRun ? undefined : await new RepositoryLocks(sink, runtime.logger).acquire(jobName, WHOLE_JOB, 'prune', options.lockWaitMs ?? 0);
   try {
-    const manifests = await repository.listSnapshots({ job: jobName });
+    const { manifests, problems } = await repository.scanSnapshots({ job: jobName });
+    if (problems.length > 0) throw refused(jobName, problems, job.sink);
     const units = plan(manifests, job.retention);
-    const report: PruneReport = { job: jobName, sink: job.sink, dryRun: options.dryRun, units: [], removed: 0, kept: 0, orphans: [] };
+    const report: PruneReport = { job: jobName, sink: job.sink, dryRun: options.dryRun, units: [], removed: 0, kept: 0, orphans: [], partials: [] };
     for (const unit of units) {
       report.units.push({ unit: unit.unit, keep: unit.keep.map(describe), remove: unit.remove.map((m) => describe(m)) });
       report.kept += unit.keep.length;
@@ -61,7 +74,7 @@ export async function pruneJob(runtime: Runtime, jobName: string, options: Prune
         report.removed++;
       }
     }
-    if (options.orphansOlderThanMs !== undefined) report.orphans = await removeOrphans(repository, jobName, manifests, options);
+    if (options.orphansOlderThanMs !== undefined) Object.assign(report, await removeOrphans(repository, jobName, options.orphansOlderThanMs, options.dryRun));
     return report;
   } finally {
     await lock?.release();
@@ -89,14 +102,29 @@ function describe(entry: Manifest | { manifest: Manifest; reasons: string[] }): 
   return { id: entry.id, time: entry.started_at };
 }
 
-async function removeOrphans(repository: Repository, job: string, manifests: Manifest[], options: PruneOptions): Promise<string[]> {
-  const referenced = new Set(manifests.map((manifest) => manifest.data_key));
-  const cutoff = Date.now() - (options.orphansOlderThanMs ?? 0);
+function refused(job: string, problems: ManifestProblem[], sinkName: string): VyaError {
+  const cause = unusableManifests(problems, sinkName);
+  return new VyaError(`prune of job "${job}" refused, nothing deleted: ${cause.message}`, { code: cause.code, hint: cause.hint });
+}
+
+/**
+ * Orphans are decided by keys, not by manifests read: a data object is referenced while a
+ * manifest key of the same unit and id exists, readable or not. Only old objects go.
+ */
+async function removeOrphans(repository: Repository, job: string, olderThanMs: number, dryRun: boolean): Promise<{ orphans: string[]; partials: string[] }> {
+  const referenced = new Set((await repository.manifestKeys({ job })).map((key) => snapshotSlot(key, MANIFEST_ROOT, job)));
+  const now = Date.now();
+  const isOld = (info: ObjectInfo, ageMs: number) => modifiedOf(info).getTime() <= now - ageMs;
   const orphans: string[] = [];
+  const partials: string[] = [];
   for await (const info of repository.sink.list(dataPrefix(job))) {
-    if (referenced.has(info.key) || modifiedOf(info).getTime() > cutoff) continue;
-    orphans.push(info.key);
+    if (!referenced.has(snapshotSlot(info.key, DATA_ROOT, job)) && isOld(info, olderThanMs)) orphans.push(info.key);
   }
-  if (!options.dryRun) for (const key of orphans) await repository.sink.delete(key);
-  return orphans;
+  for (const prefix of [dataPrefix(job), manifestPrefix(job)]) {
+    for await (const info of repository.sink.listPartial?.(prefix) ?? []) {
+      if (isOld(info, Math.max(olderThanMs, PARTIAL_SAFETY_MS))) partials.push(info.key);
+    }
+  }
+  if (!dryRun) for (const key of [...orphans, ...partials]) await repository.sink.delete(key);
+  return { orphans: orphans.sort(), partials: partials.sort() };
 }

@@ -100,7 +100,7 @@ export class Daemon {
       await mkdir(this.runtime.stateDir, { recursive: true });
       await writeFile(`${path}.tmp`, JSON.stringify(body, null, 2));
       await rename(`${path}.tmp`, path);
-      await new HistoryStore(this.runtime.stateDir).append({ kind: 'heartbeat', at: body.at, host: body.host, pid: body.pid });
+      await new HistoryStore(this.runtime.stateDir, this.runtime.logger).append({ kind: 'heartbeat', at: body.at, host: body.host, pid: body.pid });
     } catch (error) {
       this.runtime.logger.warn(`could not write the heartbeat ${path}: ${errorMessage(error)}`);
     }

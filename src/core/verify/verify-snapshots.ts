@@ -8,7 +8,9 @@ import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
 import { decryptionKeysFor } from '../snapshots/decryption-keys.js';
-import type { LocatedSnapshot } from '../snapshots/find-snapshots.js';
+import { encryptionDowngrade } from '../snapshots/encryption-binding.js';
+import type { LocatedSnapshot, SinkManifestProblem } from '../snapshots/find-snapshots.js';
+import type { DecryptionKeys } from '../pipeline/encryption.js';
 
 export interface VerifyResult {
   id: string;
@@ -16,29 +18,58 @@ export interface VerifyResult {
   unit: string;
   sink: string;
   ok: boolean;
-  /** 'full': checksum, decryption and decompression to the end; 'checksum': the stored bytes only. */
-  checked: 'full' | 'checksum';
+  /**
+   * 'full': checksum, decryption and decompression to the end; 'sha256': the stored bytes
+   * only; 'manifest': the manifest itself is unusable, nothing else was checked.
+   */
+  checked: 'full' | 'sha256' | 'manifest';
+  /** The manifest key, for a result about an unusable manifest. */
+  key?: string;
   note?: string;
   error?: string;
 }
 
-/** Re-reads each snapshot: sha256 of the stored bytes, then decrypts and decompresses to the end when it can. */
-export async function verifySnapshots(runtime: Runtime, snapshots: LocatedSnapshot[], identityFiles: string[], signal: AbortSignal): Promise<VerifyResult[]> {
+export interface VerifyOptions {
+  identityFiles: string[];
+  /** Accept a check of the stored bytes' sha256 alone, without decrypting or decompressing. */
+  sha256Only: boolean;
+  /** Verify snapshots that are unencrypted although their job is configured for encryption. */
+  allowUnencrypted: boolean;
+}
+
+/**
+ * Re-reads each snapshot: sha256 of the stored bytes, then decrypts and decompresses to the
+ * end. A snapshot that cannot be decrypted (no identity) fails unless sha256-only checks were
+ * asked for: a pass always says what it proved.
+ */
+export async function verifySnapshots(runtime: Runtime, snapshots: LocatedSnapshot[], options: VerifyOptions, signal: AbortSignal): Promise<VerifyResult[]> {
   const results: VerifyResult[] = [];
   for (const { manifest, repository } of snapshots) {
-    results.push(await withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'verify', 'shared', () => verifyOne(runtime, manifest, repository, identityFiles, signal)));
+    results.push(await withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'verify', 'shared', () => verifyOne(runtime, manifest, repository, options, signal)));
   }
   return results;
 }
 
-async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repository, identityFiles: string[], signal: AbortSignal): Promise<VerifyResult> {
+/** An unusable manifest as a failed result, so that `verify --all` counts it. */
+export function manifestFailure(problem: SinkManifestProblem): VerifyResult {
+  const job = problem.key.split('/')[1] ?? '';
+  return { id: problem.id, job, unit: problem.unit, sink: problem.sink, ok: false, checked: 'manifest', key: problem.key, error: problem.error };
+}
+
+async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repository, options: VerifyOptions, signal: AbortSignal): Promise<VerifyResult> {
   const base = { id: manifest.id, job: manifest.job, unit: manifest.unit.name, sink: repository.sinkName };
-  const keys = await decryptionKeysFor(runtime, manifest, identityFiles);
-  const canDecrypt = !manifest.encryption || (manifest.encryption.passphrase ? keys.passphrase !== undefined : keys.identities.length > 0);
+  const downgrade = encryptionDowngrade(runtime, manifest);
+  if (downgrade && !options.allowUnencrypted) {
+    return { ...base, ok: false, checked: 'manifest', error: `refused: ${downgrade} (pass --allow-unencrypted if that is expected)` };
+  }
+  const keys = options.sha256Only ? { identities: [] } : await decryptionKeysFor(runtime, manifest, options.identityFiles);
+  const missingKey = options.sha256Only ? undefined : missingKeyReason(manifest, keys);
+  const fullCheck = !options.sha256Only && missingKey === undefined;
   try {
-    if (!canDecrypt) {
+    if (!fullCheck) {
       await pipeline(await repository.sink.get(manifest.data_key, signal), new ChecksumVerifier(manifest.sha256, manifest.stored_bytes, `snapshot ${manifest.id}`), discard(), { signal });
-      return { ...base, ok: true, checked: 'checksum', note: 'stored bytes match; not decrypted (no identity given: pass --identity)' };
+      if (missingKey) return { ...base, ok: false, checked: 'sha256', error: `sha256 only: ${missingKey}; the stored bytes match, their content was not checked (pass --identity, or --sha256-only to accept this)` };
+      return { ...base, ok: true, checked: 'sha256', note: 'sha256 only (--sha256-only): stored bytes match; not decrypted or decompressed' };
     }
     const opened = await openSnapshot(repository.sink, manifest, keys, signal);
     await pipeline(opened.data, discard(), { signal });
@@ -47,8 +78,16 @@ async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repos
     }
     return { ...base, ok: true, checked: 'full', note: fullCheckNote(manifest) };
   } catch (error) {
-    return { ...base, ok: false, checked: canDecrypt ? 'full' : 'checksum', error: runtime.redactor.redact(errorMessage(error)) };
+    return { ...base, ok: false, checked: fullCheck ? 'full' : 'sha256', error: runtime.redactor.redact(errorMessage(error)) };
   }
+}
+
+/** Why this snapshot cannot be decrypted with the keys at hand, or undefined when it can. */
+function missingKeyReason(manifest: Manifest, keys: DecryptionKeys): string | undefined {
+  const encryption = manifest.encryption;
+  if (!encryption) return undefined;
+  if (encryption.passphrase) return keys.passphrase === undefined ? `no passphrase configured for job "${manifest.job}"` : undefined;
+  return keys.identities.length === 0 ? `no identity for recipients ${encryption.recipients.join(', ')}` : undefined;
 }
 
 /** What a full check proved, e.g. "sha256, age decryption, zstd decompression ok, 1048576 bytes". */
