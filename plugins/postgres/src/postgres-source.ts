@@ -1,8 +1,8 @@
-import { errorMessage, type BackupStream, type BackupUnit, type CheckItem, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
+import { errorMessage, type BackupStream, type BackupUnit, type CheckItem, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
 import { withClient, type PostgresConnection } from './connection.js';
 import { discoverDatabases, type DiscoveryOptions } from './discovery.js';
 import { dumpUnit } from './dump.js';
-import { restoreDatabase, restoreGlobals } from './restore.js';
+import { planDatabaseRestore, restoreDatabase, restoreGlobals } from './restore.js';
 import { toolMajorVersion, versionGap, type PostgresTool } from './tools.js';
 
 export interface PostgresSourceConfig extends DiscoveryOptions {
@@ -37,6 +37,12 @@ export class PostgresSource implements Source {
 
   backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream> {
     return dumpUnit(unit, { connection: this.config.connection, binDir: this.config.binDir, serverVersion: () => this.serverVersion() }, signal);
+  }
+
+  async planRestore(unit: BackupUnit, options: RestoreOptions): Promise<RestorePlan> {
+    // psql replays the globals statement by statement: verified first by the core.
+    if (unit.kind === 'globals') return { waitsForCleanEnd: false };
+    return planDatabaseRestore(unit, options, { connection: this.config.connection, binDir: this.config.binDir });
   }
 
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
