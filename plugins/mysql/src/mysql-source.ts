@@ -102,7 +102,7 @@ export class MysqlSource implements Source {
     const exists = (await withConnection(this.config.connection, (db) => databaseContents(db, target))) !== undefined;
     if (request.options.dryRun) {
       const tables = (request.metadata.tables as unknown[] | undefined)?.length;
-      return { summary: `would load ${request.unit.name}${tables === undefined ? '' : ` (${tables} tables)`} into ${exists ? 'the existing' : 'a new'} database ${target}` };
+      return { summary: `would load ${request.unit.name}${tables === undefined ? '' : ` (${tables} table${tables === 1 ? '' : 's'})`} into ${exists ? 'the existing' : 'a new'} database ${target}` };
     }
     if (!exists) await withConnection(this.config.connection, (db) => db.query(`CREATE DATABASE ${quoteIdentifier(target)} CHARACTER SET utf8mb4`));
     try {

@@ -5,7 +5,7 @@ import type { Runtime } from '../runtime.js';
 import { decryptionKeysFor } from '../snapshots/decryption-keys.js';
 import { resolveSnapshot } from '../snapshots/find-snapshots.js';
 import { readWholeSnapshot } from '../verify/read-snapshot.js';
-import { restoreTarget } from './restore-target.js';
+import { restoreTarget, type RestoreTarget } from './restore-target.js';
 
 export interface RestoreRequestOptions extends RestoreOptions {
   /** A configured source to restore into, or (file sets) a target directory. Required. */
@@ -49,12 +49,16 @@ export async function restoreSnapshot(runtime: Runtime, reference: string, optio
         hint: 'the restore target may be incomplete; run `vya verify` on the snapshot',
       });
     }
-    const summary = target.original && !target.directory && (options.database ?? unit.name) === unit.name ? `${result.summary} (the very database this snapshot was taken from, on source ${target.name})` : result.summary;
+    const summary = intoItsOwnDatabase(target, unit, options) ? `${result.summary} (the very database this snapshot was taken from, on source ${target.name})` : result.summary;
     return { ...result, summary, snapshot: manifest.id, job: manifest.job, unit: unit.name, source: target.name, raw_bytes: opened.raw.bytes, verified_first: verifyFirst };
   } finally {
     // A dry run (or a source that stopped early) leaves the rest unread: close the sink's stream.
     if (!opened.data.readableEnded) opened.data.destroy();
   }
+}
+
+function intoItsOwnDatabase(target: RestoreTarget, unit: BackupUnit, options: RestoreOptions): boolean {
+  return target.original && unit.kind === 'database' && (options.database ?? unit.name) === unit.name;
 }
 
 async function planRestore(source: Source, unit: BackupUnit, options: RestoreOptions, signal: AbortSignal): Promise<{ waitsForCleanEnd: boolean }> {
