@@ -47,22 +47,25 @@ export async function restoreDatabase(request: RestoreRequest, context: RestoreC
   if (request.options.clean) args.push('--clean', '--if-exists');
   const jobs = request.options.jobs ?? 1;
   const label = `pg_restore of ${request.unit.name} into ${target}`;
+  // Only a parallel pg_restore that has started can leave the database partly restored.
+  let parallelStarted = false;
   try {
-    if (jobs > 1) await restoreStaged(pgRestore, [...args, `--jobs=${jobs}`], request, { env, signal, label });
+    if (jobs > 1) await restoreStaged(pgRestore, [...args, `--jobs=${jobs}`], request, { env, signal, label }, () => (parallelStarted = true));
     // One transaction: a restore that fails part-way leaves the target as it was.
     else await streamInto(pgRestore, [...args, '--single-transaction'], request, { env, signal, label });
   } catch (error) {
-    throw await failedRestore(error, { context, target, created, parallel: jobs > 1 });
+    throw await failedRestore(error, { context, target, created, parallel: parallelStarted });
   }
   return { summary: `restored ${request.unit.name} into database ${target}${created ? ' (created)' : ''}${jobs > 1 ? ` with ${jobs} jobs` : ''}`, details: { database: target, created } };
 }
 
-async function restoreStaged(pgRestore: string, args: string[], request: RestoreRequest, options: ToolRun): Promise<void> {
+async function restoreStaged(pgRestore: string, args: string[], request: RestoreRequest, options: ToolRun, onStart: () => void): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vya-pg-restore-'));
   try {
     const file = join(dir, 'archive.pgdump');
     // Complete only when the data stream ended cleanly, i.e. the snapshot matched its manifest.
     await pipeline(request.data, createWriteStream(file, { mode: 0o600 }), { signal: options.signal });
+    onStart();
     await runTool(pgRestore, [...args, file], options);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -88,7 +91,7 @@ async function failedRestore(error: unknown, what: { context: RestoreContext; ta
       hint: 'restore again with --clean, or without --jobs to restore in one transaction',
     });
   }
-  return new VyaError(`${message}; database ${what.target} was left as it was (the restore ran in one transaction)`, { code, cause: error });
+  return new VyaError(`${message}; database ${what.target} was left as it was`, { code, cause: error });
 }
 
 /** Replays `pg_dumpall --globals-only` SQL with psql; roles that already exist are reported, not fatal. */

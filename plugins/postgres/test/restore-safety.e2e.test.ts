@@ -131,7 +131,7 @@ jobs:
     expect(databaseExists(`${db}_dry`)).to.equal(false);
   });
 
-  it('a damaged snapshot is not applied: the restore fails on the checksum and the new database is gone', async () => {
+  it('a damaged snapshot is not applied: streamed, the new database is gone; with --jobs, an existing one is untouched', async () => {
     const file = execFileSync('find', [join(dir.path, 'repo', 'data', 'pg', db), '-type', 'f'], { encoding: 'utf8' }).trim();
     const bytes = readFileSync(file);
     // A hex digit of the last table's rows, changed into another one: pg_restore would load it.
@@ -143,5 +143,11 @@ jobs:
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/does not match its manifest/);
     expect(databaseExists(`${db}_damaged`)).to.equal(false);
+    // --jobs stages the archive first: pg_restore never starts, the existing database is untouched.
+    const before = fingerprint(existing);
+    const parallel = await vya('restore', `pg/${db}@latest`, '--to', 'pg', '--database', existing, '--clean', '--jobs', '2');
+    expect(parallel.code).to.equal(1);
+    expect(parallel.stderr).to.match(new RegExp(`does not match its manifest.*; database ${existing} was left as it was`));
+    expect(fingerprint(existing)).to.equal(before);
   });
 });
