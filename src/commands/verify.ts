@@ -15,7 +15,7 @@ export default class Verify extends VyaCommand {
     job: Flags.string({ summary: 'With --all: only this job.' }),
     unit: Flags.string({ summary: 'With --all: only this unit.', dependsOn: ['job'] }),
     sink: Flags.string({ summary: 'Only this sink.' }),
-    identity: Flags.string({ char: 'i', summary: 'age identity file to decrypt with (default: $VYA_AGE_IDENTITY).', multiple: true }),
+    identity: Flags.string({ char: 'i', summary: 'age identity to decrypt with: a file, or its contents (repeatable; default: $VYA_AGE_IDENTITY).', multiple: true, multipleNonGreedy: true }),
     'sha256-only': Flags.boolean({ summary: 'Check only the sha256 of the stored bytes: no decryption, no decompression (no identity needed).' }),
     'allow-unencrypted': Flags.boolean({ summary: 'Verify snapshots that are unencrypted although their job is configured for encryption.' }),
   };

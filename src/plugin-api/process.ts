@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { VyaError } from './errors.js';
 
@@ -16,6 +17,8 @@ export interface StreamingChild {
   stdout: Readable;
   /** Resolves with the collected stderr when the child exits 0; rejects with a VyaError otherwise. */
   exited: Promise<string>;
+  /** Kills the child at once (SIGKILL), e.g. before its stdin is closed on damaged input. */
+  kill(): void;
 }
 
 const STDERR_LIMIT = 64 * 1024;
@@ -49,13 +52,49 @@ export function spawnStreaming(command: string, args: string[], options: ChildOp
     });
     child.once('close', (code, signal) => {
       if (code === 0) return resolve(stderr);
-      const reason = lastLines(stderr) || (signal ? `killed by ${signal}` : `exit code ${code}`);
+      const reason = relevantLines(stderr) || (signal ? `killed by ${signal}` : `exit code ${code}`);
       reject(new VyaError(`${options.label} failed: ${reason}`, { code: 'TOOL_FAILED' }));
     });
   });
   // Nobody may be listening yet; the caller awaits `exited` later.
   exited.catch(() => {});
-  return { stdin: child.stdin, stdout: child.stdout, exited };
+  return { stdin: child.stdin, stdout: child.stdout, exited, kill: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Feeds `data` into the child's stdin and settles with the child: resolves with its stderr
+ * when it exits 0 (also when it stopped reading early, as `pg_restore --list` does), rejects
+ * with its own error (stderr) when it fails. A child that dies closes its stdin, and the EPIPE
+ * of our next write is only a consequence: it is never the error. When `data` errors (a damaged
+ * snapshot), the child is killed before its stdin closes, so it cannot take the early end of
+ * input for the real one and commit; the data error is the one reported.
+ */
+export function feedChild(child: StreamingChild, data: Readable): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let dataError: Error | undefined;
+    // finished() also sees an error (or a destroy) that came before we were called.
+    finished(data).catch((error: Error) => {
+      dataError = error;
+      child.kill();
+      child.stdin.destroy();
+      child.exited.then(
+        () => reject(error),
+        () => reject(error),
+      );
+    });
+    child.stdin.on('error', () => data.unpipe(child.stdin));
+    child.exited.then(
+      (stderr) => {
+        data.unpipe(child.stdin);
+        if (!dataError) resolve(stderr);
+      },
+      (error: unknown) => {
+        data.unpipe(child.stdin);
+        if (!dataError) reject(error);
+      },
+    );
+    data.pipe(child.stdin);
+  });
 }
 
 /** Runs a tool to completion and returns its stdout (for version probes and small queries). */
@@ -69,6 +108,13 @@ export async function runTool(command: string, args: string[], options: ChildOpt
   return out;
 }
 
-function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' ').replace(/\s+/g, ' ').slice(0, 500);
+/**
+ * The lines that say what went wrong: the first few ERROR/FATAL/"error:" lines (later ones are
+ * mostly consequences, "current transaction is aborted"), else the last three lines.
+ */
+export function relevantLines(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const errors = lines.filter((line) => /(^|[\s:])(ERROR|FATAL|PANIC)\b|\b(error|fatal):/i.test(line));
+  const chosen = errors.length > 0 ? [...new Set(errors)].slice(0, 3) : lines.slice(-3);
+  return chosen.join('; ').replace(/\s+/g, ' ').slice(0, 1000);
 }

@@ -30,7 +30,11 @@ export interface RestoreOptions {
   target?: string;
   /** Restore a database under another name (created when missing). */
   database?: string;
-  /** Drop existing objects before restoring them. */
+  /**
+   * Replace existing objects. Without it, a restore into a database that exists and holds
+   * objects is refused before anything is touched (every engine, also those whose dumps drop
+   * objects themselves).
+   */
   clean?: boolean;
   /** Parallel restore workers, where the engine supports it. */
   jobs?: number;
@@ -49,6 +53,16 @@ export interface RestoreRequest {
   options: RestoreOptions;
 }
 
+/** What a source says about a restore before any data is read (see `Source.planRestore`). */
+export interface RestorePlan {
+  /**
+   * True when nothing is applied for good unless the data stream ends cleanly: one
+   * transaction that commits only after the last byte, or data staged and moved into place
+   * after 'end'. Otherwise the core reads the whole snapshot once to verify it first.
+   */
+  waitsForCleanEnd: boolean;
+}
+
 export interface RestoreResult {
   /** One line for the user: what was restored where. */
   summary: string;
@@ -64,7 +78,23 @@ export interface Source {
   discover(signal?: AbortSignal): Promise<BackupUnit[]>;
   /** Starts dumping one unit. Abort `signal` to stop it (kill the child, close the cursor). */
   backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream>;
-  /** Consumes `request.data` and writes it back into the engine or the target directory. */
+  /**
+   * Where `--to` points for this source's snapshots: 'source' (default: a configured source
+   * of the same type, e.g. a database server) or 'directory' (a path, for file sets).
+   */
+  readonly restoresInto?: 'source' | 'directory';
+  /**
+   * Checks the target before any data is read and throws a VyaError to refuse (e.g. a database
+   * that holds objects, without `clean`). Called for `--dry-run` too. Without it the core
+   * assumes the restore cannot roll back and verifies the whole snapshot first.
+   */
+  planRestore?(unit: BackupUnit, options: RestoreOptions, signal: AbortSignal): Promise<RestorePlan>;
+  /**
+   * Consumes `request.data` and writes it back into the engine or the target directory.
+   * `request.data` emits 'error' instead of 'end' when the snapshot is damaged; a source that
+   * can, commits only after a clean 'end'. With `dryRun`, read only what is needed: the core
+   * closes the stream once `restore` returns.
+   */
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult>;
   /** Releases pools and connections. */
   close?(): Promise<void>;

@@ -25,6 +25,7 @@ export interface FilesSourceConfig extends PathFilter {
  * Each configured path is one unit, archived relative to itself.
  */
 export class FilesSource implements Source {
+  readonly restoresInto = 'directory';
   private readonly units: Map<string, string>;
 
   constructor(

@@ -1,11 +1,14 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   errorMessage,
+  feedChild,
   spawnStreaming,
+  VyaError,
   type BackupStream,
   type BackupUnit,
   type CheckItem,
+  type RestoreOptions,
+  type RestorePlan,
   type PluginContext,
   type RestoreRequest,
   type RestoreResult,
@@ -14,6 +17,7 @@ import {
 } from 'vya/plugin-api';
 import { quoteIdentifier, withConnection, writeOptionFile, type MysqlConnection } from './connection.js';
 import { describeTables, discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
+import { databaseContents } from './target-contents.js';
 import { clientArgs, dumpArgs, findTools, toolVersion, type MysqlTools } from './tools.js';
 import { dumpUsersAndGrants } from './users.js';
 
@@ -70,13 +74,67 @@ export class MysqlSource implements Source {
     }
   }
 
+  /**
+   * The client runs the dump statement by statement and MySQL commits DDL at once: nothing
+   * rolls back, so the core verifies the whole snapshot first. A database that holds objects
+   * is replaced only with `clean` (the dump's own DROP TABLE statements would do it silently).
+   */
+  async planRestore(unit: BackupUnit, options: RestoreOptions): Promise<RestorePlan> {
+    if (unit.kind === 'users') return { waitsForCleanEnd: false };
+    const target = options.database ?? unit.name;
+    const contents = await withConnection(this.config.connection, (db) => databaseContents(db, target));
+    if (contents && contents.length > 0 && !options.clean) {
+      throw new VyaError(`database ${target} on ${this.where()} holds ${contents.join(', ')}; pass --clean to replace them`, {
+        code: 'RESTORE_TARGET_NOT_EMPTY',
+        exitCode: 2,
+        hint: `or restore under another name with --database ${target}_restored`,
+      });
+    }
+    return { waitsForCleanEnd: false };
+  }
+
   async restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
     if (request.unit.kind === 'users') return this.restoreUsers(request, signal);
     const target = request.options.database ?? request.unit.name;
-    if (request.options.dryRun) return { summary: `would load ${request.unit.name} into database ${target}` };
-    await withConnection(this.config.connection, (db) => db.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)} CHARACTER SET utf8mb4`));
-    await this.runClient(request.data, [`--database=${target}`], `loading ${request.unit.name} into ${target}`, signal);
-    return { summary: `restored ${request.unit.name} into database ${target}`, details: { database: target } };
+    await this.planRestore(request.unit, request.options);
+    const exists = (await withConnection(this.config.connection, (db) => databaseContents(db, target))) !== undefined;
+    if (request.options.dryRun) {
+      const tables = (request.metadata.tables as unknown[] | undefined)?.length;
+      return { summary: `would load ${request.unit.name}${tables === undefined ? '' : ` (${tables} table${tables === 1 ? '' : 's'})`} into ${exists ? 'the existing' : 'a new'} database ${target}` };
+    }
+    if (!exists) await withConnection(this.config.connection, (db) => db.query(`CREATE DATABASE ${quoteIdentifier(target)} CHARACTER SET utf8mb4`));
+    try {
+      await this.runClient(request.data, [`--database=${target}`], `loading ${request.unit.name} into ${target}`, signal);
+    } catch (error) {
+      throw await this.failedRestore(error, target, !exists);
+    }
+    return { summary: `restored ${request.unit.name} into database ${target}${exists ? '' : ' (created)'}`, details: { database: target, created: !exists } };
+  }
+
+  /** The error of a failed load, saying what became of the target database. */
+  private async failedRestore(error: unknown, target: string, created: boolean): Promise<VyaError> {
+    const message = errorMessage(error);
+    const code = (error as { code?: string }).code ?? 'RESTORE_FAILED';
+    if (created) {
+      try {
+        await withConnection(this.config.connection, (db) => db.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(target)}`));
+        return new VyaError(`${message}; database ${target}, which this restore created, was dropped again`, { code, cause: error });
+      } catch (dropError) {
+        return new VyaError(`${message}; database ${target} was created by this restore and could not be dropped again: ${errorMessage(dropError)}`, { code, cause: error, hint: `drop it by hand: DROP DATABASE \`${target}\`` });
+      }
+    }
+    const line = /at line (\d+)/.exec(message)?.[1];
+    const applied = line ? `the dump's statements before line ${line} were applied` : 'the statements that ran before the failure were applied';
+    return new VyaError(`${message}; database ${target} was partly changed: ${applied} (MySQL commits DDL at once, nothing rolls back)`, {
+      code,
+      cause: error,
+      hint: 'fix the cause and restore again (with --clean, the snapshot replaces what was changed)',
+    });
+  }
+
+  private where(): string {
+    const connection = this.config.connection;
+    return connection.socket ?? `${connection.host}:${connection.port}`;
   }
 
   private async restoreUsers(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
@@ -96,7 +154,7 @@ export class MysqlSource implements Source {
     try {
       const child = spawnStreaming(tools.client, clientArgs(options.path, ...args), { signal, label: `${tools.client}: ${label}` });
       child.stdout.resume();
-      await Promise.all([pipeline(data, child.stdin, { signal }), child.exited]);
+      await feedChild(child, data);
     } finally {
       await options.remove();
     }

@@ -1,8 +1,8 @@
-import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
+import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
 import { withClient, type PostgresConnection } from './connection.js';
 import { discoverDatabases, type DiscoveryOptions } from './discovery.js';
 import { dumpUnit } from './dump.js';
-import { restoreDatabase, restoreGlobals } from './restore.js';
+import { planDatabaseRestore, restoreDatabase, restoreGlobals, type RestoreContext } from './restore.js';
 import { toolMajorVersion, versionGap, type PostgresTool } from './tools.js';
 
 export interface PostgresSourceConfig extends DiscoveryOptions {
@@ -40,9 +40,19 @@ export class PostgresSource implements Source {
     return dumpUnit(unit, { connection: this.config.connection, binDir: this.config.binDir, serverVersion: () => this.serverVersion() }, signal);
   }
 
+  async planRestore(unit: BackupUnit, options: RestoreOptions): Promise<RestorePlan> {
+    // psql replays the globals statement by statement: verified first by the core.
+    if (unit.kind === 'globals') return { waitsForCleanEnd: false };
+    return planDatabaseRestore(unit, options, this.restoreContext());
+  }
+
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
-    const context = { connection: this.config.connection, binDir: this.config.binDir, privateTempDir: this.config.privateTempDir };
+    const context = this.restoreContext();
     return request.unit.kind === 'globals' ? restoreGlobals(request, context, signal) : restoreDatabase(request, context, signal);
+  }
+
+  private restoreContext(): RestoreContext {
+    return { connection: this.config.connection, binDir: this.config.binDir, privateTempDir: this.config.privateTempDir };
   }
 
   private serverVersion(): Promise<string> {

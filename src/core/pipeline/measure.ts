@@ -30,15 +30,21 @@ export class ByteMeter extends Transform {
 /**
  * Hashes what passes through and fails at the end when the bytes are not the ones the
  * manifest recorded, so a restore or verify never reports success on a corrupted object.
+ * The last `holdBackBytes` are released only after the check passed: a consumer never sees
+ * the end of the data before the verdict, so a tool that commits once it has read everything
+ * it needs (pg_restore in one transaction, tar's last entry) cannot commit damaged bytes.
  */
 export class ChecksumVerifier extends Transform {
   private readonly hash = createHash('sha256');
   private bytes = 0;
+  private readonly held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly expectedSha256: string,
     private readonly expectedBytes: number,
     private readonly what: string,
+    private readonly holdBackBytes = 0,
   ) {
     super();
   }
@@ -46,7 +52,14 @@ export class ChecksumVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
-    callback(null, chunk);
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    while (this.held.length > 0 && this.heldBytes - this.held[0].length >= this.holdBackBytes) {
+      const released = this.held.shift() as Buffer;
+      this.heldBytes -= released.length;
+      this.push(released);
+    }
+    callback();
   }
 
   override _flush(callback: TransformCallback): void {
@@ -55,13 +68,32 @@ export class ChecksumVerifier extends Transform {
       callback(new ChecksumMismatchError(this.what, this.bytes, this.expectedBytes));
       return;
     }
+    for (const chunk of this.held.splice(0)) this.push(chunk);
+    callback();
+  }
+}
+
+/** Fails at the end when the plain bytes that flowed differ in number from the manifest's raw_bytes. */
+export class LengthCheck extends ByteMeter {
+  constructor(
+    private readonly expectedBytes: number,
+    private readonly what: string,
+  ) {
+    super();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.bytes !== this.expectedBytes) {
+      callback(new ChecksumMismatchError(this.what, this.bytes, this.expectedBytes, 'decompressed size differs'));
+      return;
+    }
     callback();
   }
 }
 
 export class ChecksumMismatchError extends Error {
   readonly code = 'CHECKSUM_MISMATCH';
-  constructor(what: string, actualBytes: number, expectedBytes: number) {
-    super(`${what}: stored object does not match its manifest (sha256 or size differ: ${actualBytes} bytes read, ${expectedBytes} recorded)`);
+  constructor(what: string, actualBytes: number, expectedBytes: number, difference = 'sha256 or size differ') {
+    super(`${what}: stored object does not match its manifest (${difference}: ${actualBytes} bytes read, ${expectedBytes} recorded)`);
   }
 }

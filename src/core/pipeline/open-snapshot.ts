@@ -4,25 +4,34 @@ import type { Sink } from '../../plugin-api/index.js';
 import type { Manifest } from '../repository/manifest.js';
 import { createDecompressStream } from './compression.js';
 import { createDecryptStream, type DecryptionKeys } from './encryption.js';
-import { ByteMeter, ChecksumVerifier } from './measure.js';
+import { ChecksumVerifier, LengthCheck, type ByteMeter } from './measure.js';
 
 export interface OpenedSnapshot {
-  /** The source's native dump, as it was backed up. */
+  /**
+   * The source's native dump, as it was backed up. It emits 'end' only when the stored
+   * object's sha256 and size and the plain size matched the manifest; otherwise it emits
+   * 'error' instead, and its last bytes are held back until that verdict. A consumer that
+   * commits only on a clean 'end' therefore never commits damaged data.
+   */
   data: Readable;
   /** Counts the plain bytes as they flow, to compare with the manifest's raw_bytes. */
   raw: ByteMeter;
 }
 
+/** How much of the stored object's end is released only after its checksum matched. */
+export const VERIFIED_TAIL_BYTES = 1024 * 1024;
+
 /**
- * The reverse of a backup: sink → sha256 check → decrypt → decompress. The checksum is
- * verified at the end of the stored bytes; age authenticates every chunk as it goes.
+ * The reverse of a backup: sink → sha256 check → decrypt → decompress → size check. The
+ * checksum is verified at the end of the stored bytes; age authenticates every chunk as it goes.
  */
 export async function openSnapshot(sink: Sink, manifest: Manifest, keys: DecryptionKeys, signal?: AbortSignal): Promise<OpenedSnapshot> {
   const what = `snapshot ${manifest.id}`;
   const decrypt = manifest.encryption ? createDecryptStream(manifest.encryption, keys, what) : undefined;
   const stored = await sink.get(manifest.data_key, signal);
-  const raw = new ByteMeter();
-  const stages = [stored, new ChecksumVerifier(manifest.sha256, manifest.stored_bytes, what), ...(decrypt ? [decrypt] : []), createDecompressStream(manifest.compression.algorithm), raw];
+  const raw = new LengthCheck(manifest.raw_bytes, what);
+  const verifier = new ChecksumVerifier(manifest.sha256, manifest.stored_bytes, what, VERIFIED_TAIL_BYTES);
+  const stages = [stored, verifier, ...(decrypt ? [decrypt] : []), createDecompressStream(manifest.compression.algorithm), raw];
   // One readable end for the caller; any stage's error (a bad checksum, a failed chunk) ends it.
   const data = new PassThrough({ highWaterMark: 1024 * 1024 });
   pipeline([...stages, data], { signal }).catch((error: Error) => data.destroy(error));
