@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -108,6 +108,7 @@ jobs:
     await symlink('sub', join(source, 'link-to-dir'));
     await symlink('../../../outside/x', join(source, 'sub/deeper/up'));
     await symlink('/etc', join(source, 'etc-link'));
+    await link(join(source, 'sub/deeper/file.txt'), join(source, 'hard.txt'));
     await backup('links');
     const target = join(dir.path, 'links-restored');
     const restore = await runVya(['restore', `links/${unitOf('links')}@latest`, '--to', target, '--config', config], { env });
@@ -117,6 +118,35 @@ jobs:
     expect(await readlink(join(target, 'localtime'))).to.equal('/usr/share/zoneinfo/UTC');
     expect(await readlink(join(target, 'current'))).to.equal('../releases/42');
     expect((await readdir(target)).filter((name) => name.startsWith('.vya-restore-'))).to.deep.equal([]);
+    expect((await lstat(join(target, 'hard.txt'))).ino).to.equal((await lstat(join(target, 'sub/deeper/file.txt'))).ino);
+  });
+
+  it("--overwrite replaces a link in the target by the snapshot's directory, never writing through it", async () => {
+    const victim = join(dir.path, 'overwrite-victim');
+    await mkdir(victim);
+    const target = join(dir.path, 'links-overwrite');
+    await mkdir(target);
+    await symlink(victim, join(target, 'sub'));
+    await writeFile(join(target, 'localtime'), 'a file where the snapshot has a link\n');
+    await writeFile(join(target, 'unrelated.txt'), 'kept\n');
+    const restore = await runVya(['restore', `links/${unitOf('links')}@latest`, '--to', target, '--overwrite', '--config', config], { env });
+    expect(restore.code, restore.stderr).to.equal(0);
+    expect(await readdir(victim)).to.deep.equal([]);
+    expect((await lstat(join(target, 'sub'))).isDirectory()).to.equal(true);
+    expect(await readlink(join(target, 'localtime'))).to.equal('/usr/share/zoneinfo/UTC');
+    expect(await readFile(join(target, 'unrelated.txt'), 'utf8')).to.equal('kept\n');
+    expect(await readFile(join(target, 'sub/deeper/file.txt'), 'utf8')).to.equal('inside\n');
+  });
+
+  it('--overwrite refuses to replace a directory by a file, before anything is moved', async () => {
+    const target = join(dir.path, 'links-dir-conflict');
+    await mkdir(join(target, 'hard.txt'), { recursive: true });
+    await writeFile(join(target, 'localtime'), 'untouched\n');
+    const restore = await runVya(['restore', `links/${unitOf('links')}@latest`, '--to', target, '--overwrite', '--config', config], { env });
+    expect(restore.code).to.equal(2);
+    expect(restore.stderr).to.match(/^Error: 1 entry already in .*links-dir-conflict: hard\.txt$/m);
+    expect(await readFile(join(target, 'localtime'), 'utf8')).to.equal('untouched\n');
+    expect((await readdir(target)).sort()).to.deep.equal(['hard.txt', 'localtime']);
   });
 
   async function plantArchive(job: string, archive: Buffer): Promise<void> {
