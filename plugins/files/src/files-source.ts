@@ -14,6 +14,7 @@ import {
   type Source,
 } from 'vya/plugin-api';
 import { listArchive } from './list-archive.js';
+import { describeRestoreError } from './restore-errors.js';
 import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';
 import { createEntryFilter, normalizeEntryPath, type PathFilter } from './tar-filter.js';
 
@@ -109,7 +110,12 @@ export class FilesSource implements Source {
     }
     const overwrite = request.options.overwrite ?? false;
     const state = await inspectTarget(target, overwrite);
-    if (request.options.dryRun) return describeDryRun(request.unit.name, state, await listArchive(request.data, signal));
+    if (request.options.dryRun) {
+      const listing = await listArchive(request.data, signal).catch((error: unknown) => {
+        throw describeRestoreError(error, request.unit.name, state.directory);
+      });
+      return describeDryRun(request.unit.name, state, listing);
+    }
     return restoreThroughStaging(request, state.directory, overwrite, signal);
   }
 
