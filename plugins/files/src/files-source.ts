@@ -1,8 +1,7 @@
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, readdir } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { lstat, readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import {
   VyaError,
@@ -10,10 +9,14 @@ import {
   type BackupUnit,
   type CheckItem,
   type Logger,
+  type RestorePlan,
   type RestoreRequest,
   type RestoreResult,
   type Source,
 } from 'vya/plugin-api';
+import { listArchive } from './list-archive.js';
+import { describeRestoreError } from './restore-errors.js';
+import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';
 import { createEntryFilter, normalizeEntryPath, type PathFilter } from './tar-filter.js';
 
 export interface FilesSourceConfig extends PathFilter {
@@ -52,7 +55,7 @@ export class FilesSource implements Source {
   async backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream> {
     const root = this.rootOf(unit);
     const accept = createEntryFilter(this.config);
-    const counts = { entries: 0, files: 0, bytes: 0, warnings: 0 };
+    const counts = { entries: 0, files: 0, bytes: 0, warnings: 0, skipped_special: 0 };
     const pack = tar.c(
       {
         cwd: root,
@@ -62,6 +65,13 @@ export class FilesSource implements Source {
         filter: (path, stat) => {
           // When packing from disk, tar hands us fs.Stats.
           const info = stat as Stats;
+          const special = specialFileKind(info);
+          if (special) {
+            // tar cannot hold a FIFO's or a socket's data, and reading one blocks for good.
+            counts.skipped_special++;
+            this.logger.warn(`${unit.name}: skipped ${special} ${normalizeEntryPath(path)} (only files, directories and links are backed up)`);
+            return false;
+          }
           const keep = accept(normalizeEntryPath(path), info.isDirectory());
           if (keep) {
             counts.entries++;
@@ -91,6 +101,11 @@ export class FilesSource implements Source {
     return { data, format: 'tar', completed };
   }
 
+  /** Entries are staged and moved into place only after a clean end: no verification read first. */
+  async planRestore(): Promise<RestorePlan> {
+    return { waitsForCleanEnd: true };
+  }
+
   async restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
     const target = request.options.target;
     if (!target) {
@@ -100,32 +115,15 @@ export class FilesSource implements Source {
         hint: `pass --to DIR (the original location was ${String(request.metadata.root ?? this.units.get(request.unit.name) ?? 'unknown')})`,
       });
     }
-    const directory = resolve(target);
-    await prepareTarget(directory, request.options.overwrite ?? false);
-    if (request.options.dryRun) return { summary: `would extract ${request.unit.name} into ${directory}` };
-    let escaped: string | undefined;
-    const extractor = tar.x({
-      cwd: directory,
-      strict: true,
-      preservePaths: false,
-      chmod: true,
-      processUmask: 0,
-      filter: (path) => {
-        if (escapesTarget(path)) {
-          escaped ??= path;
-          return false;
-        }
-        return true;
-      },
-    });
-    await pipeline(request.data, extractor as unknown as NodeJS.WritableStream, { signal });
-    if (escaped !== undefined) {
-      throw new VyaError(`snapshot ${request.unit.name} contains an entry outside the target directory: ${JSON.stringify(escaped)}`, {
-        code: 'UNSAFE_ENTRY',
-        hint: 'that entry was skipped; the snapshot may have been tampered with',
+    const overwrite = request.options.overwrite ?? false;
+    const state = await inspectTarget(target, overwrite);
+    if (request.options.dryRun) {
+      const listing = await listArchive(request.data, signal).catch((error: unknown) => {
+        throw describeRestoreError(error, request.unit.name, state.directory);
       });
+      return describeDryRun(request.unit.name, state, listing);
     }
-    return { summary: `restored ${request.unit.name} into ${directory}`, details: { target: directory } };
+    return restoreThroughStaging(request, state.directory, overwrite, signal);
   }
 
   private rootOf(unit: BackupUnit): string {
@@ -135,15 +133,18 @@ export class FilesSource implements Source {
   }
 }
 
+function specialFileKind(info: Stats): string | undefined {
+  if (info.isFIFO()) return 'FIFO';
+  if (info.isSocket()) return 'socket';
+  if (info.isCharacterDevice()) return 'character device';
+  if (info.isBlockDevice()) return 'block device';
+  return undefined;
+}
+
 /** '/srv/app/uploads' → 'srv/app/uploads': readable in listings, unique per path. */
 export function unitNameOf(path: string): string {
   const trimmed = resolve(path).replace(/^\/+/, '');
   return trimmed === '' ? 'root' : trimmed;
-}
-
-function escapesTarget(path: string): boolean {
-  const parts = path.split(/[\\/]+/);
-  return path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..');
 }
 
 async function checkDirectory(path: string): Promise<CheckItem> {
@@ -156,17 +157,5 @@ async function checkDirectory(path: string): Promise<CheckItem> {
     const code = (error as NodeJS.ErrnoException).code;
     const detail = code === 'ENOENT' ? `${path} does not exist` : code === 'EACCES' ? `${path} is not readable` : `${path}: ${(error as Error).message}`;
     return { name: `path ${path}`, ok: false, detail, hint: code === 'EACCES' ? 'run vya as a user that can read it' : 'fix the path under sources.<name>.paths' };
-  }
-}
-
-async function prepareTarget(directory: string, overwrite: boolean): Promise<void> {
-  await mkdir(directory, { recursive: true });
-  const entries = await readdir(directory);
-  if (entries.length > 0 && !overwrite) {
-    throw new VyaError(`target directory ${directory} is not empty`, {
-      code: 'TARGET_NOT_EMPTY',
-      exitCode: 2,
-      hint: `restore into an empty directory, or pass --overwrite to replace files in ${basename(directory)}`,
-    });
   }
 }

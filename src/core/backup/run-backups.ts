@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { afterRun } from './after-run.js';
 import { runScheduledJob } from '../schedule/scheduled-run.js';
 import { planJob, runJob, type DryRunPlan } from './run-job.js';
+import { abortWhenIdle } from './stall-guard.js';
 
 export interface BackupCommandResult {
   ok: boolean;
@@ -42,7 +43,8 @@ export async function runBackups(runtime: Runtime, jobNames: string[], options: 
       continue;
     }
     const stopCapture = runtime.logger.capture();
-    const run = await runJob(runtime, name, options);
+    const idle = abortWhenIdle();
+    const run = await runJob(runtime, name, { ...options, signal: AbortSignal.any([options.signal, idle.signal]) }).finally(idle.dispose);
     runs.push(run);
     await afterRun(runtime, run, stopCapture());
   }

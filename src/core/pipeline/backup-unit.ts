@@ -10,6 +10,7 @@ import { newSnapshotId } from '../repository/snapshot-id.js';
 import { compressionExtension, createCompressStream } from './compression.js';
 import { createEncryptStream, describeEncryption, type EncryptionPlan } from './encryption.js';
 import { ByteMeter } from './measure.js';
+import { progressWatchdog, stallTimeoutMs } from '../backup/stall-guard.js';
 
 export interface UnitBackupRequest {
   job: string;
@@ -25,6 +26,8 @@ export interface UnitBackupRequest {
   logger: Logger;
   signal: AbortSignal;
   onProgress?: (rawBytes: number) => void;
+  /** No bytes for this long fails the unit as stalled (default: $VYA_STALL_TIMEOUT or 30 min). */
+  stallTimeoutMs?: number;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
   const startedAt = new Date();
   const id = newSnapshotId(startedAt);
   const controller = new AbortController();
+  const watchdog = progressWatchdog(controller, request.stallTimeoutMs ?? stallTimeoutMs(), `${request.job}/${request.unit.name}`);
   const abort = () => controller.abort(request.signal.reason);
   request.signal.addEventListener('abort', abort, { once: true });
   let key: string | undefined;
@@ -44,7 +48,7 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
     const output = await request.source.instance.backup(request.unit, controller.signal);
     output.completed.catch(() => {});
     key = dataKey(request.job, request.unit.name, id, extensionFor(output.format, request));
-    const raw = new ByteMeter({ onProgress: request.onProgress });
+    const raw = new ByteMeter({ onProgress: (bytes) => (watchdog.touch(), request.onProgress?.(bytes)) });
     const stored = new ByteMeter({ sha256: true });
     const stages = [output.data, raw, createCompressStream(request.compression), ...(request.encryption ? [createEncryptStream(request.encryption)] : []), stored];
     const results = await Promise.allSettled([
@@ -64,6 +68,7 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
     if (key) await removeQuietly(request.sink.instance, key, request.logger);
     throw wrapUnitError(error, request);
   } finally {
+    watchdog.stop();
     request.signal.removeEventListener('abort', abort);
   }
 }
