@@ -50,6 +50,8 @@ export class S3Sink implements Sink {
       // The SDK's standard retry strategy: exponential backoff with jitter on throttling and 5xx.
       maxAttempts: config.maxAttempts,
       retryMode: 'standard',
+      // Without them a host that drops packets, or accepts and never answers, hangs every call.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
     });
   }
 
@@ -79,7 +81,7 @@ export class S3Sink implements Sink {
     } catch (error) {
       abort();
       await this.abortMultipartUploads(key, upload.uploadId);
-      throw translateS3Error(error, `upload of ${key}`, this.config);
+      throw translateS3Error(error, `upload of ${key}`, this.config, signal);
     } finally {
       signal?.removeEventListener('abort', abort);
       data.off('error', onError);
@@ -109,7 +111,7 @@ export class S3Sink implements Sink {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }), { abortSignal: signal });
       return response.Body as Readable;
     } catch (error) {
-      throw translateS3Error(error, `get ${key}`, this.config);
+      throw translateS3Error(error, `get ${key}`, this.config, signal);
     }
   }
 
@@ -120,7 +122,7 @@ export class S3Sink implements Sink {
       try {
         page = await this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }), { abortSignal: signal });
       } catch (error) {
-        throw translateS3Error(error, `list ${prefix}`, this.config);
+        throw translateS3Error(error, `list ${prefix}`, this.config, signal);
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
@@ -156,7 +158,7 @@ export class S3Sink implements Sink {
       await this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal: signal });
       return [{ name: 'bucket', ok: true, detail: `${where} reachable` }];
     } catch (error) {
-      const translated = translateS3Error(error, 'head bucket', this.config);
+      const translated = translateS3Error(error, 'head bucket', this.config, signal);
       // HEAD carries no error body: a 404 on the bucket means the bucket is missing.
       const message = (translated as { code?: string }).code === 'NOT_FOUND' ? `bucket "${this.config.bucket}" does not exist` : errorMessage(translated);
       return [{ name: 'bucket', ok: false, detail: message, hint: (translated as { hint?: string }).hint ?? 'create the bucket or fix its name' }];
