@@ -114,7 +114,7 @@ export class VaultFileStore implements SecretStore {
       checkEnvelope(envelope);
       return envelope;
     } catch (error) {
-      const detail = error instanceof SyntaxError ? 'not JSON' : (error as Error).message;
+      const detail = error instanceof SyntaxError ? 'not a vya vault file' : (error as Error).message;
       throw new VyaError(`vault ${this.path} is corrupted (${detail})`, { code: 'VAULT_CORRUPT', hint: 'restore it from a backup copy; the file was not changed' });
     }
   }
