@@ -8,7 +8,7 @@ import { Redactor } from './core/redactor.js';
 import { Runtime } from './core/runtime.js';
 
 /** How long a command may clean up after SIGINT/SIGTERM before it quits regardless. */
-const STOP_GRACE_MS = 10_000;
+const STOP_GRACE_MS = 30_000;
 
 /**
  * What every vya command shares: --config/--debug/--json, the runtime (config + plugins),

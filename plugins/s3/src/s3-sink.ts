@@ -15,6 +15,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { errorMessage, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
 import { translateS3Error } from './errors.js';
 
+/** Cleaning up after a failed upload must not hang a stopping run on a silent endpoint. */
+const CLEANUP_TIMEOUT_MS = 5000;
+
 export interface S3SinkConfig {
   bucket: string;
   prefix: string;
@@ -98,12 +101,12 @@ export class S3Sink implements Sink {
     const Key = this.objectKey(key);
     const ids = new Set(knownUploadId ? [knownUploadId] : []);
     try {
-      const listed = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.config.bucket, Prefix: Key }));
+      const listed = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.config.bucket, Prefix: Key }), { abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) });
       for (const upload of listed.Uploads ?? []) if (upload.Key === Key && upload.UploadId) ids.add(upload.UploadId);
     } catch {
       // Some S3-compatible stores do not list uploads; the known id still gets aborted.
     }
-    for (const UploadId of ids) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key, UploadId })).catch(() => {});
+    for (const UploadId of ids) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key, UploadId }), { abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch(() => {});
   }
 
   async get(key: string, signal?: AbortSignal): Promise<Readable> {
