@@ -9,6 +9,9 @@ import { Redactor } from './core/redactor.js';
 import { Runtime } from './core/runtime.js';
 import { describeUsageError, type CommandShape } from './core/usage-error.js';
 
+/** How long a command may clean up after SIGINT/SIGTERM before it quits regardless. */
+const STOP_GRACE_MS = 30_000;
+
 /**
  * What every vya command shares: --config/--debug/--json, the runtime (config + plugins),
  * cancellation on SIGINT/SIGTERM, and errors as one line plus a hint.
@@ -37,13 +40,20 @@ export abstract class VyaCommand extends Command {
     this.debugEnabled = this.argv.includes('--debug') || process.env.VYA_DEBUG === '1';
     if (this.debugEnabled) this.logger.setLevel('debug');
     const stop = (signal: NodeJS.Signals) => {
-      if (this.controller.signal.aborted) process.exit(130);
+      const exitCode = signal === 'SIGINT' ? 130 : 143;
+      if (this.controller.signal.aborted) process.exit(exitCode);
       this.logger.warn(`${signal} received: stopping; partial uploads are removed (send it again to quit at once)`);
       this.interruptedBy = signal;
       this.controller.abort(new Error(`interrupted by ${signal}`));
+      // Work that does not watch the signal (a probe, a hung connection) must not keep the
+      // process alive: after a grace period for cleanup it quits anyway.
+      setTimeout(() => {
+        this.logger.error(`still not stopped ${STOP_GRACE_MS / 1000} s after ${signal}: quitting now`);
+        process.exit(exitCode);
+      }, STOP_GRACE_MS).unref();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   }
 
   /** The loaded config and plugins; `requireConfig: false` for commands that work without a config file. */

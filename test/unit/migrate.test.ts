@@ -11,9 +11,18 @@ describe('legacy config conversion', () => {
   });
 
   it('turns file globs into directories, keeping narrower globs as includes', () => {
-    expect(filesFromGlobs(['/srv/app/uploads/**/*'])).to.deep.equal({ paths: ['/srv/app/uploads'] });
-    expect(filesFromGlobs(['/srv/app/uploads/**/*.jpg', '/etc/app/*'])).to.deep.equal({ paths: ['/srv/app/uploads', '/etc/app'], include: ['**/*.jpg'] });
-    expect(filesFromGlobs(['/var/www'])).to.deep.equal({ paths: ['/var/www'] });
+    expect(filesFromGlobs(['/srv/app/uploads/**/*'])).to.deep.equal([{ paths: ['/srv/app/uploads'] }]);
+    expect(filesFromGlobs(['/var/www'])).to.deep.equal([{ paths: ['/var/www'] }]);
+    expect(filesFromGlobs(['/srv/a/**/*.jpg', '/srv/a/**/*.png', '/srv/b/**/*.jpg'])).to.deep.equal([{ paths: ['/srv/a'], include: ['**/*.jpg', '**/*.png'] }, { paths: ['/srv/b'], include: ['**/*.jpg'] }]);
+  });
+
+  it('never lets one glob narrow another directory', () => {
+    expect(filesFromGlobs(['/srv/app/uploads/**/*.jpg', '/etc/app/*'])).to.deep.equal([{ paths: ['/srv/app/uploads'], include: ['**/*.jpg'] }, { paths: ['/etc/app'] }]);
+    expect(filesFromGlobs(['/srv/x/**/*.jpg', '/srv/x/**/*'])).to.deep.equal([{ paths: ['/srv/x'] }]);
+    const legacy = { db_config: [{ id_dbms: 3, dbms: 'files', db_list: ['/srv/app/uploads/**/*.jpg', '/etc/app/*'] }] };
+    const { config } = convertLegacyConfig(legacy, { vault: { type: 'vault-file', path: '/v' } });
+    expect(config.sources).to.deep.include({ 'files-3': { type: 'files', paths: ['/srv/app/uploads'], include: ['**/*.jpg'] }, 'files-3-2': { type: 'files', paths: ['/etc/app'] } });
+    expect(Object.keys(config.jobs)).to.deep.equal(['files-3', 'files-3-2']);
   });
 
   it('is deterministic and names secrets like the legacy vault ids', () => {

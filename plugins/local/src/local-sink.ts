@@ -45,6 +45,7 @@ export class LocalSink implements Sink {
     const directory = dirname(target);
     const partial = `${target}${PARTIAL_MARK}${randomBytes(4).toString('hex')}`;
     try {
+      await refusePseudoFilesystem(this.root);
       const handle = await this.openPartial(directory, partial);
       const file = handle.createWriteStream({ highWaterMark: 1024 * 1024 });
       await pipeline(data, file, { signal });
@@ -127,11 +128,13 @@ export class LocalSink implements Sink {
 
   async check(): Promise<CheckItem[]> {
     try {
+      await refusePseudoFilesystem(this.root);
       await mkdir(this.root, { recursive: true, mode: 0o700 });
       const fs = await statfs(this.root);
       const free = Number(fs.bavail) * Number(fs.bsize);
       return [{ name: 'directory', ok: true, detail: `${this.root} (${(free / 1024 ** 3).toFixed(1)} GiB free)` }];
     } catch (error) {
+      if (error instanceof VyaError) return [{ name: 'directory', ok: false, detail: error.message, hint: error.hint }];
       return [{ name: 'directory', ok: false, detail: `${this.root}: ${(error as Error).message}`, hint: 'create the directory or fix its permissions' }];
     }
   }
@@ -172,6 +175,35 @@ export class LocalSink implements Sink {
       }
       current = dirname(current);
     }
+  }
+}
+
+// statfs f_type of kernel pseudo-filesystems: no place for backups, and recursive mkdir under
+// /proc loops forever (mkdir answers ENOENT, its parent EEXIST).
+const PSEUDO_FILESYSTEMS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xcafe4a11, 'bpf'],
+]);
+
+/** Refuses a repository on a pseudo-filesystem, judged at the root or its nearest existing ancestor. */
+async function refusePseudoFilesystem(root: string): Promise<void> {
+  let path = root;
+  for (;;) {
+    const fs = await statfs(path).catch(() => undefined);
+    if (fs) {
+      const kind = PSEUDO_FILESYSTEMS.get(Number(fs.type));
+      if (kind) throw new VyaError(`local repository ${root} is on the ${kind} pseudo-filesystem`, { code: 'BAD_REPOSITORY', exitCode: 2, hint: 'set the sink path to a directory on a real disk' });
+      return;
+    }
+    if (dirname(path) === path) return;
+    path = dirname(path);
   }
 }
 

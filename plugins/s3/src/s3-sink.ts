@@ -16,6 +16,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { errorMessage, VyaError, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
 import { translateS3Error } from './errors.js';
 
+/** Cleaning up after a failed upload must not hang a stopping run on a silent endpoint. */
+const CLEANUP_TIMEOUT_MS = 5000;
+
 export interface S3SinkConfig {
   bucket: string;
   prefix: string;
@@ -61,6 +64,8 @@ export class S3Sink implements Sink {
       // The SDK's standard retry strategy: exponential backoff with jitter on throttling and 5xx.
       maxAttempts: config.maxAttempts,
       retryMode: 'standard',
+      // Without them a host that drops packets, or accepts and never answers, hangs every call.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
     });
   }
 
@@ -83,7 +88,7 @@ export class S3Sink implements Sink {
     } catch (error) {
       abort();
       await this.abortMultipartUploads(key, upload.uploadId);
-      throw translateS3Error(error, `upload of ${key}`, this.config);
+      throw translateS3Error(error, `upload of ${key}`, this.config, signal);
     } finally {
       signal?.removeEventListener('abort', abort);
       data.off('error', onError);
@@ -129,12 +134,12 @@ export class S3Sink implements Sink {
     const Key = this.objectKey(key);
     const ids = new Set(knownUploadId ? [knownUploadId] : []);
     try {
-      const listed = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.config.bucket, Prefix: Key }));
+      const listed = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.config.bucket, Prefix: Key }), { abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) });
       for (const upload of listed.Uploads ?? []) if (upload.Key === Key && upload.UploadId) ids.add(upload.UploadId);
     } catch {
       // Some S3-compatible stores do not list uploads; the known id still gets aborted.
     }
-    for (const UploadId of ids) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key, UploadId })).catch(() => {});
+    for (const UploadId of ids) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key, UploadId }), { abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch(() => {});
   }
 
   async get(key: string, signal?: AbortSignal): Promise<Readable> {
@@ -142,7 +147,7 @@ export class S3Sink implements Sink {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }), { abortSignal: signal });
       return response.Body as Readable;
     } catch (error) {
-      throw translateS3Error(error, `get ${key}`, this.config);
+      throw translateS3Error(error, `get ${key}`, this.config, signal);
     }
   }
 
@@ -153,7 +158,7 @@ export class S3Sink implements Sink {
       try {
         page = await this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }), { abortSignal: signal });
       } catch (error) {
-        throw translateS3Error(error, `list ${prefix}`, this.config);
+        throw translateS3Error(error, `list ${prefix}`, this.config, signal);
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
@@ -189,7 +194,7 @@ export class S3Sink implements Sink {
       await this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal: signal });
       return [{ name: 'bucket', ok: true, detail: `${where} reachable` }];
     } catch (error) {
-      const translated = translateS3Error(error, 'head bucket', this.config);
+      const translated = translateS3Error(error, 'head bucket', this.config, signal);
       // HEAD carries no error body: a 404 on the bucket means the bucket is missing.
       const message = (translated as { code?: string }).code === 'NOT_FOUND' ? `bucket "${this.config.bucket}" does not exist` : errorMessage(translated);
       return [{ name: 'bucket', ok: false, detail: message, hint: (translated as { hint?: string }).hint ?? 'create the bucket or fix its name' }];

@@ -124,10 +124,12 @@ export class VaultFileStore implements SecretStore {
     }
     try {
       const envelope = JSON.parse(text) as Envelope;
-      if (envelope.format !== 'vya-vault' || envelope.version !== 1) throw new Error('not a vya vault');
+      if (envelope.format !== 'vya-vault' || envelope.version !== 1) throw new Error('not a vya vault file');
+      checkEnvelope(envelope);
       return envelope;
-    } catch {
-      throw new VyaError(`vault ${this.path} is corrupted (not a vya vault file)`, { code: 'VAULT_CORRUPT', hint: 'restore it from a backup copy; the file was not changed' });
+    } catch (error) {
+      const detail = error instanceof SyntaxError ? 'not a vya vault file' : (error as Error).message;
+      throw new VyaError(`vault ${this.path} is corrupted (${detail})`, { code: 'VAULT_CORRUPT', hint: 'restore it from a backup copy; the file was not changed' });
     }
   }
 
@@ -172,4 +174,28 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * The clear fields are only authenticated once the key is derived, so they are checked before
+ * they are used: a tampered scrypt cost must not make scrypt allocate gigabytes (or fail with
+ * "malloc failure"), a wrong nonce or tag length must not reach the cipher.
+ */
+/** scrypt needs 128 × N × r bytes: 1 GiB is far above what a vault was written with (128 MiB). */
+const MAX_SCRYPT_MEMORY = 2 ** 30;
+
+function checkEnvelope(envelope: Envelope): void {
+  const bytes = (text: unknown) => (typeof text === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(text) ? Buffer.from(text, 'base64').length : -1);
+  if (envelope.cipher !== 'aes-256-gcm') throw new Error('unknown cipher');
+  if (bytes(envelope.nonce) !== 12) throw new Error('the nonce is not 12 bytes');
+  if (bytes(envelope.tag) !== 16) throw new Error('the tag is not 16 bytes');
+  if (bytes(envelope.ciphertext) < 0) throw new Error('the ciphertext is not base64');
+  const kdf = envelope.kdf as KdfParams | undefined;
+  if (kdf?.type === 'raw') return;
+  if (kdf?.type !== 'scrypt') throw new Error('unknown key derivation');
+  if (bytes(kdf.salt) < 16) throw new Error('the scrypt salt is shorter than 16 bytes');
+  const { N, r, p } = { ...SCRYPT_DEFAULTS, ...kdf };
+  const powerOfTwo = Number.isInteger(N) && N >= 2 ** 10 && N <= 2 ** 24 && (N & (N - 1)) === 0;
+  const sane = powerOfTwo && Number.isInteger(r) && r >= 1 && 128 * N * r <= MAX_SCRYPT_MEMORY && Number.isInteger(p) && p >= 1 && p <= 16;
+  if (!sane) throw new Error('implausible scrypt parameters');
 }

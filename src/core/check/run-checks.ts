@@ -11,6 +11,7 @@ export async function runChecks(runtime: Runtime, signal: AbortSignal, only?: { 
   const items: CheckItem[] = [{ name: 'config', ok: true, detail: runtime.configFile ?? '(none)' }];
   const guard = async (name: string, action: () => Promise<CheckItem[]>) => {
     try {
+      signal.throwIfAborted();
       items.push(...(await action()));
     } catch (error) {
       items.push({ name, ok: false, detail: runtime.redactor.redact(errorMessage(error)), hint: (error as { hint?: string }).hint });
@@ -28,6 +29,7 @@ export async function runChecks(runtime: Runtime, signal: AbortSignal, only?: { 
     await guard(`sink ${name}`, async () => {
       const sink = await runtime.sink(name);
       const own = sink.check ? prefixed(`sink ${name}`, await sink.check(signal)) : [];
+      signal.throwIfAborted();
       return [...own, ...(await probeSink(sink, name))];
     });
   }

@@ -4,6 +4,9 @@ import { VyaError } from '../../plugin-api/index.js';
 
 export type DocPath = (string | number)[];
 
+/** yaml's limit of expansions per alias: small configs need few, a bomb needs many. */
+const MAX_ALIAS_COUNT = 100;
+
 /**
  * A parsed config file that still knows where every value came from, so that a problem at
  * `sources.pg.port` can be reported as `vya.yml:12:11`.
@@ -27,10 +30,11 @@ export class ConfigDocument {
       const reason = problem.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
       throw new VyaError(`${where}: not valid YAML/JSON: ${reason}`, {
         code: 'CONFIG_SYNTAX',
+        exitCode: 2,
         hint: 'fix the syntax at that position (indentation, quotes, a missing colon)',
       });
     }
-    return new ConfigDocument(file, document.toJS({ maxAliasCount: 100 }) ?? {}, document, lines);
+    return new ConfigDocument(file, toData(document, text, file, lines), document, lines);
   }
 
   static async load(file: string): Promise<ConfigDocument> {
@@ -75,5 +79,36 @@ export class ConfigDocument {
       if (isPair(item) && isScalar(item.key) && String(item.key.value) === String(key)) return item.key as Node;
     }
     return undefined;
+  }
+}
+
+/**
+ * The plain data of the document. Aliases are expanded here, so here a hostile or broken file
+ * fails: an alias bomb ("billion laughs") or an alias to an anchor never set.
+ */
+function toData(document: Document, text: string, file: string, lines: LineCounter): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    const message = (error as Error).message;
+    const unresolved = /Unresolved alias.*: (\S+)$/.exec(message);
+    if (unresolved) {
+      const at = text.indexOf(`*${unresolved[1]}`);
+      const pos = at >= 0 ? lines.linePos(at) : undefined;
+      throw new VyaError(`${pos ? `${file}:${pos.line}:${pos.col}` : file}: not valid YAML: alias *${unresolved[1]} refers to no anchor &${unresolved[1]} before it`, {
+        code: 'CONFIG_SYNTAX',
+        exitCode: 2,
+        hint: 'define the anchor (&name) before its first use, or write the value out',
+      });
+    }
+    if (/alias count/i.test(message)) {
+      throw new VyaError(`${file}: refused: its YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses per anchor, as in a "billion laughs" file)`, {
+        code: 'CONFIG_SYNTAX',
+        exitCode: 2,
+        hint: 'write the repeated values out, or use fewer aliases',
+      });
+    }
+    throw new VyaError(`${file}: not valid YAML/JSON: ${message.split('\n')[0]}`, { code: 'CONFIG_SYNTAX',
+        exitCode: 2, hint: 'fix the file' });
   }
 }

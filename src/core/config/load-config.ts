@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Registry, InstanceKind } from '../registry.js';
 import { ConfigDocument, type DocPath } from './config-document.js';
+import { checkValues } from './check-values.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, NAME_MESSAGE } from './schema.js';
 import { formatPath, validateAgainstSchema, type SchemaProblem } from './schema-validator.js';
@@ -29,7 +30,7 @@ export function checkConfig(document: ConfigDocument, registry: Registry): Loade
   const problems = validateAgainstSchema(configSchema, document.data);
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => render(document, problem)));
   const config = normalize(document.data as Partial<VyaConfig>);
-  const lines = [...checkInstances(config, document, registry), ...checkReferences(config, document)];
+  const lines = [...checkInstances(config, document, registry), ...checkReferences(config, document), ...checkValues(config, document)];
   if (lines.length > 0) throw new ConfigError(lines);
   return { config, file: document.file, dir: dirname(document.file), document };
 }

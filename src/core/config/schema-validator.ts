@@ -63,6 +63,8 @@ function describe(error: ErrorObject, basePath: DocPath): SchemaProblem {
       return { path: [...path, String(params.propertyName)], message: 'is not a valid name', atKey: true };
     case 'pattern':
       return { path, message: `does not match the expected form ${String(params.pattern)}` };
+    case 'maximum':
+      return { path, message: `must be at most ${String(params.limit)}` };
     case 'minProperties':
       return { path, message: 'must not be empty' };
     default:

@@ -56,9 +56,10 @@ export const scheduleSchema: JsonSchema = {
   properties: {
     cron: { type: 'string', minLength: 1 },
     timezone: { type: 'string', minLength: 1 },
-    jitter_seconds: count,
+    // Bounded so that every delay the daemon computes fits a Node timer (2^31-1 ms).
+    jitter_seconds: { type: 'integer', minimum: 0, maximum: 86_400 },
     timeout: { type: 'string', pattern: '^([0-9]+[dhms])+$' },
-    retries: count,
+    retries: { type: 'integer', minimum: 0, maximum: 10 },
     retry_delay: { type: 'string', pattern: '^([0-9]+[dhms])+$' },
   },
 };
@@ -119,7 +120,7 @@ export const metricsSchema: JsonSchema = {
       properties: {
         url: { type: 'string', minLength: 1 },
         job: { type: 'string', minLength: 1 },
-        timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
+        timeout_seconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
       },
     },
   },
@@ -139,7 +140,7 @@ export const daemonSchema: JsonSchema = {
   additionalProperties: false,
   properties: {
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
-    heartbeat_seconds: { type: 'integer', minimum: 1 },
+    heartbeat_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
   },
 };
 

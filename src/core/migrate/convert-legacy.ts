@@ -32,15 +32,19 @@ export function convertLegacyConfig(legacy: LegacyConfig, options: { vault: Inst
   const notifier = convertEmail(legacy, config, secrets);
   for (const instance of legacy.db_config ?? []) {
     const name = sourceName(instance);
-    const source = convertInstance(instance, name, secrets);
+    const sources = convertInstance(instance, name, secrets);
     if (instance.enabled === false) {
       // A retired server stays out of the config (vya check would try to reach it); its
       // credential still moves to the vault, so nothing the old tool knew is lost.
       notes.push(`${name}: disabled in the legacy config: not migrated (its credential is in the vault)`);
       continue;
     }
-    config.sources[name] = source;
-    config.jobs[name] = jobFor(legacy, name, notifier);
+    for (const [index, source] of sources.entries()) {
+      const sourceName = index === 0 ? name : `${name}-${index + 1}`;
+      config.sources[sourceName] = source;
+      config.jobs[sourceName] = jobFor(legacy, sourceName, notifier);
+    }
+    if (sources.length > 1) notes.push(`${name}: its globs filter different directories differently: split into ${sources.length} files sources and jobs`);
   }
   if (legacy.prometheus_settings?.enabled && legacy.prometheus_settings.url) {
     config.metrics = { pushgateway: { url: legacy.prometheus_settings.url, job: legacy.prometheus_settings.job_name ?? 'vya', ...(legacy.prometheus_settings.timeout ? { timeout_seconds: legacy.prometheus_settings.timeout } : {}) } };
@@ -55,8 +59,8 @@ function sourceName(instance: LegacyInstance): string {
   return `${instance.dbms}-${String(instance.id_dbms)}`;
 }
 
-function convertInstance(instance: LegacyInstance, name: string, secrets: SecretToStore[]): InstanceConfig {
-  if (instance.dbms === 'files') return { type: 'files', ...filesFromGlobs(instance.db_list ?? []) };
+function convertInstance(instance: LegacyInstance, name: string, secrets: SecretToStore[]): InstanceConfig[] {
+  if (instance.dbms === 'files') return filesFromGlobs(instance.db_list ?? []).map((group) => ({ type: 'files', ...group }));
   if (instance.secret !== undefined || instance.user !== undefined) {
     secrets.push({ name, username: instance.user, password: instance.secret, description: `${instance.dbms} ${instance.host ?? ''}:${instance.port ?? ''} (migrated)` });
   }
@@ -70,22 +74,40 @@ function convertInstance(instance: LegacyInstance, name: string, secrets: Secret
   const ignored = parseNameList(instance.db_ignore).filter((db) => !(instance.dbms === 'mysql' && SYSTEM_SCHEMAS.has(db)));
   if (ignored.length) source.exclude = ignored;
   if (instance.database?.length) source.include = instance.database;
-  return source;
+  return [source];
 }
 
-/** `/srv/app/uploads/**\/*` → path /srv/app/uploads (everything under it); other globs become includes. */
-export function filesFromGlobs(patterns: string[]): { paths: string[]; include?: string[] } {
-  const paths: string[] = [];
-  const include: string[] = [];
+/**
+ * Legacy globs as files sources. `/srv/app/uploads/**\/*` → path /srv/app/uploads (everything
+ * under it); a narrower glob keeps its tail as an include. A files source applies its includes to
+ * all its paths, so directories are grouped by the includes they need: a glob never narrows
+ * another glob's directory (`['/srv/u/**\/*.jpg', '/etc/app/*']` gives two sources).
+ */
+export function filesFromGlobs(patterns: string[]): Array<{ paths: string[]; include?: string[] }> {
+  const includesByBase = new Map<string, Set<string> | 'all'>();
   for (const pattern of patterns) {
-    const parts = pattern.split('/');
-    const firstGlob = parts.findIndex((part) => /[*?[{]/.test(part));
-    const base = (firstGlob < 0 ? parts : parts.slice(0, firstGlob)).join('/') || '/';
-    const rest = firstGlob < 0 ? '' : parts.slice(firstGlob).join('/');
-    if (!paths.includes(base)) paths.push(base);
-    if (rest && !['**', '**/*', '*'].includes(rest)) include.push(rest);
+    const { base, rest } = splitGlob(pattern);
+    const known = includesByBase.get(base);
+    if (known === 'all') continue;
+    if (!rest || ['**', '**/*', '*'].includes(rest)) includesByBase.set(base, 'all');
+    else includesByBase.set(base, new Set([...(known ?? []), rest]));
   }
-  return include.length ? { paths, include } : { paths };
+  const groups = new Map<string, { paths: string[]; include?: string[] }>();
+  for (const [base, includes] of includesByBase) {
+    const include = includes === 'all' ? undefined : [...includes];
+    const key = JSON.stringify(include ?? []);
+    const group = groups.get(key) ?? (include ? { paths: [], include } : { paths: [] });
+    group.paths.push(base);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+function splitGlob(pattern: string): { base: string; rest: string } {
+  const parts = pattern.split('/');
+  const firstGlob = parts.findIndex((part) => /[*?[{]/.test(part));
+  const base = (firstGlob < 0 ? parts : parts.slice(0, firstGlob)).join('/') || '/';
+  return { base, rest: firstGlob < 0 ? '' : parts.slice(firstGlob).join('/') };
 }
 
 function jobFor(legacy: LegacyConfig, source: string, notifier: string | undefined): JobConfig {

@@ -97,11 +97,14 @@ function settleOnAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
-/** The root cause: the first error that is not just the echo of our own abort. */
+/** The root cause: the first error that is not just the echo of our own abort, translated if one is. */
 function pickFailure(results: PromiseSettledResult<unknown>[]): unknown {
   const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   if (errors.length === 0) return undefined;
-  return errors.find((error) => !isAbortEcho(error)) ?? errors[0];
+  // A stage that failed because the sink failed carries the sink's raw error (ENOSPC); the
+  // sink's own, translated error says the same in words.
+  const causes = errors.filter((error) => !isAbortEcho(error));
+  return causes.find((error) => error instanceof VyaError) ?? causes[0] ?? errors[0];
 }
 
 function isAbortEcho(error: unknown): boolean {

@@ -24,12 +24,36 @@ export function parseCalendarDuration(text: string): CalendarDuration {
   return duration;
 }
 
+/** The longest `keep_within`: beyond it the date arithmetic leaves the range of a Date. */
+export const MAX_KEEP_WITHIN_YEARS = 1000;
+
+/** Why a `keep_within` text cannot be used, or undefined when it can. */
+export function calendarDurationProblem(text: string): string | undefined {
+  if (!/^(\d+[ymwdh])+$/.test(text)) return `invalid duration "${text}": use numbers with y, m, w, d, h, e.g. 1y6m or 14d`;
+  const { years, months, days, hours } = parseCalendarDuration(text);
+  const approxYears = years + months / 12 + days / 365 + hours / 8760;
+  if (!(approxYears <= MAX_KEEP_WITHIN_YEARS)) return `"${text}" is longer than the limit of ${MAX_KEEP_WITHIN_YEARS}y`;
+  return undefined;
+}
+
 /** `instant` minus a calendar duration (months and years by the calendar, like Go's AddDate). */
 export function subtractDuration(instant: Date, duration: CalendarDuration): Date {
   const result = new Date(instant.getTime());
   result.setUTCFullYear(result.getUTCFullYear() - duration.years, result.getUTCMonth() - duration.months, result.getUTCDate() - duration.days);
   result.setUTCHours(result.getUTCHours() - duration.hours);
   return result;
+}
+
+/** The longest delay a Node timer holds (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a timer duration (`schedule.timeout`) cannot be used, or undefined when it can. */
+export function timerDurationProblem(text: string): string | undefined {
+  if (!/^(\d+[dhms])+$/.test(text)) return `invalid duration "${text}": use numbers with d, h, m, s, e.g. 30m or 1h30m`;
+  const ms = parseDurationMs(text);
+  if (ms === 0) return `"${text}" is zero`;
+  if (!(ms <= MAX_TIMER_MS)) return `"${text}" is longer than the limit of 24d (timers cannot hold more than 24.8 days)`;
+  return undefined;
 }
 
 /** Plain durations for timeouts and ages: `90s`, `30m`, `2h`, `1d12h`. */

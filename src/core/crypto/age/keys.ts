@@ -92,9 +92,9 @@ export function x25519(secret: Uint8Array | KeyObject, publicKey: Uint8Array): B
   try {
     shared = diffieHellman({ privateKey, publicKey: publicKeyObject(publicKey) });
   } catch {
-    throw new VyaError('age: invalid X25519 share', { code: 'AGE_CORRUPT', hint: 'the file header is damaged or was not made by age' });
+    throw new VyaError('age: invalid header: invalid X25519 share', { code: 'AGE_HEADER_INVALID', hint: 'the file header is damaged or was not made by age' });
   }
-  if (shared.every((byte) => byte === 0)) throw new VyaError('age: X25519 share of low order', { code: 'AGE_CORRUPT', hint: 'the file header is damaged or malicious' });
+  if (shared.every((byte) => byte === 0)) throw new VyaError('age: invalid header: X25519 share of low order', { code: 'AGE_HEADER_INVALID', hint: 'the file header is damaged or malicious' });
   return shared;
 }
 

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { VyaError } from '../../../plugin-api/index.js';
 import { encodeHeader, parseHeader, scryptStanza, unwrapFileKey, x25519Stanza, type UnwrapKeys } from './header.js';
-import { corrupt, hkdf, TAG_BYTES } from './primitives.js';
+import { headerFailure, hkdf, payloadFailure, TAG_BYTES } from './primitives.js';
 
 /** age STREAM: 64 KiB plaintext chunks, each sealed with ChaCha20-Poly1305 under a counter nonce. */
 const CHUNK = 64 * 1024;
@@ -79,6 +79,19 @@ export class AgeEncryptStream extends Transform {
   }
 }
 
+/** The plaintext of one chunk, or undefined when it does not authenticate under that nonce. */
+function openChunk(key: Buffer, counter: number, last: boolean, sealed: Buffer): Buffer | undefined {
+  const decipher = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_BYTES });
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+  try {
+    decipher.final();
+  } catch {
+    return undefined;
+  }
+  return plain;
+}
+
 export class AgeDecryptStream extends Transform {
   private key: Buffer | undefined;
   private pending: Buffer[] = [];
@@ -105,9 +118,9 @@ export class AgeDecryptStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (!this.key) throw corrupt(this.pendingBytes === 0 ? 'empty input' : 'truncated header');
-      if (this.pendingBytes === 0 && this.counter === 0) throw corrupt('missing payload');
-      if (this.pendingBytes === 0) throw corrupt('truncated payload (last chunk missing)');
+      if (!this.key) throw headerFailure(this.pendingBytes === 0 ? 'empty input' : 'truncated (header or payload nonce incomplete)');
+      if (this.pendingBytes === 0 && this.counter === 0) throw payloadFailure('no payload chunk');
+      if (this.pendingBytes === 0 && !this.finished) throw payloadFailure('truncated: the final chunk is missing');
       this.open(this.takeBytes(this.pendingBytes), true);
       callback();
     } catch (error) {
@@ -119,7 +132,7 @@ export class AgeDecryptStream extends Transform {
     const buffered = this.takeBytes(this.pendingBytes);
     const header = parseHeader(buffered);
     if (!header) {
-      if (buffered.length > MAX_HEADER) throw corrupt('header too large');
+      if (buffered.length > MAX_HEADER) throw headerFailure('larger than 1 MiB');
       this.putBack(buffered);
       return false;
     }
@@ -133,20 +146,36 @@ export class AgeDecryptStream extends Transform {
     return true;
   }
 
+  /**
+   * Opens one sealed chunk. A full chunk with more data behind it is tried as a middle chunk
+   * and, failing that, as the final one: then the data behind it is trailing data, reported as
+   * such. A full chunk at the end that only authenticates as a middle chunk means the file was
+   * cut. Either way its authenticated plaintext is released first, as the reference implementation does.
+   */
   private open(sealed: Buffer, last: boolean): void {
-    if (this.finished) throw corrupt('data after the last chunk');
-    if (sealed.length < TAG_BYTES) throw corrupt('truncated chunk');
-    if (last && sealed.length === TAG_BYTES && this.counter > 0) throw corrupt('empty last chunk');
-    const decipher = createDecipheriv('chacha20-poly1305', this.key as Buffer, chunkNonce(this.counter++, last), { authTagLength: TAG_BYTES });
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
-    try {
-      decipher.final();
-    } catch {
-      throw corrupt(last ? 'payload authentication failed (tampered or truncated)' : 'payload chunk authentication failed (tampered data)');
+    if (this.finished) throw payloadFailure('data after the final chunk');
+    if (sealed.length < TAG_BYTES) throw payloadFailure('truncated chunk (shorter than its tag)');
+    if (last && sealed.length === TAG_BYTES && this.counter > 0) throw payloadFailure('empty final chunk after other chunks');
+    const key = this.key as Buffer;
+    let final = last;
+    let plain = openChunk(key, this.counter, last, sealed);
+    if (!plain && !last) {
+      final = true;
+      plain = openChunk(key, this.counter, true, sealed);
+    } else if (!plain && sealed.length === SEALED_CHUNK) {
+      plain = openChunk(key, this.counter, false, sealed);
+      if (plain) {
+        this.push(plain);
+        throw payloadFailure('truncated: the final chunk is missing');
+      }
     }
-    if (last) this.finished = true;
+    if (!plain) throw payloadFailure(last ? 'the final chunk does not authenticate (altered, truncated or extended)' : `chunk ${this.counter} does not authenticate (altered data)`);
+    this.counter++;
     this.push(plain);
+    if (final) {
+      this.finished = true;
+      if (!last) throw payloadFailure('data after the final chunk');
+    }
   }
 
   private putBack(buffer: Buffer): void {

@@ -40,12 +40,25 @@ export function encodeBase64(bytes: Uint8Array): string {
 }
 
 export function decodeBase64(text: string): Buffer {
-  if (!/^[A-Za-z0-9+/]*$/.test(text)) throw corrupt('invalid base64 in header');
+  if (!/^[A-Za-z0-9+/]*$/.test(text)) throw headerFailure('invalid base64 (padding, line break or a character outside the alphabet)');
   const bytes = Buffer.from(text, 'base64');
-  if (encodeBase64(bytes) !== text) throw corrupt('non-canonical base64 in header');
+  if (encodeBase64(bytes) !== text) throw headerFailure('non-canonical base64');
   return bytes;
 }
 
-export function corrupt(detail: string): VyaError {
-  return new VyaError(`age: ${detail}`, { code: 'AGE_CORRUPT', hint: 'the encrypted object is damaged, truncated or not an age file' });
+/**
+ * The failure classes of the age spec (and of its test vectors): the header does not parse, no
+ * identity unwraps the file key (AGE_NO_MATCH), the header MAC is wrong, the payload does not
+ * authenticate to its end. Each has its own code, so a parse error is never reported as a MAC error.
+ */
+export function headerFailure(detail: string): VyaError {
+  return new VyaError(`age: invalid header: ${detail}`, { code: 'AGE_HEADER_INVALID', hint: 'the encrypted object is damaged, truncated or not an age file' });
+}
+
+export function macFailure(): VyaError {
+  return new VyaError('age: header MAC mismatch: the header was altered after encryption', { code: 'AGE_HEADER_MAC', hint: 'the encrypted object was tampered with or damaged; restore from another snapshot' });
+}
+
+export function payloadFailure(detail: string): VyaError {
+  return new VyaError(`age: invalid payload: ${detail}`, { code: 'AGE_PAYLOAD_INVALID', hint: 'the encrypted object is damaged, truncated or was tampered with; nothing after the last authenticated chunk was released' });
 }
