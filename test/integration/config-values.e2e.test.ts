@@ -57,8 +57,8 @@ describe('end to end: config values that could only fail later are refused by vy
     it(`${bad.name}: check fails naming ${bad.path}, and backup exits 2 before any work`, async () => {
       const config = await configWith(bad.job);
       const check = await runVya(['check', '--config', config], { env });
-      // check reports every config problem as a failed check (exit 1), like any other.
-      expect(check.code, check.stdout + check.stderr).to.equal(1);
+      // An invalid config is bad input: check lists every problem and exits 2, like every command.
+      expect(check.code, check.stdout + check.stderr).to.equal(2);
       const line = check.stdout.split('\n').find((l) => l.includes(bad.path));
       expect(line, check.stdout).to.match(/^FAIL {2}config: .*vya\.yml:\d+:\d+: /);
       expect(line, check.stdout).to.match(bad.says);

@@ -20,7 +20,7 @@ describe('end to end: third-party plugins through `vya plugins link`', function 
 
   it('before linking, the unknown sink type is a config error naming the type', async () => {
     const result = await runVya(['check', '--config', config], { env });
-    expect(result.code).to.equal(1);
+    expect(result.code).to.equal(2);
     expect(result.stdout).to.match(/unknown sink type "memory" \(no known plugin provides it; installed sink types: [a-z0-9, -]*\blocal\b/);
   });
 
@@ -43,7 +43,7 @@ describe('end to end: third-party plugins through `vya plugins link`', function 
     const unlink = await runVya(['plugins', 'unlink', 'vya-plugin-memory-sink'], { env });
     expect(unlink.code, unlink.stderr).to.equal(0);
     const result = await runVya(['check', '--config', config], { env });
-    expect(result.code).to.equal(1);
+    expect(result.code).to.equal(2);
     expect(result.stdout).to.match(/unknown sink type "memory"/);
   });
 });
