@@ -161,7 +161,7 @@ describe('end to end: files → local, through the real vya binary', function ()
     execFileSync('age-keygen', ['-o', wrong], { stdio: 'ignore' });
     const target = join(dir.path, 'r3');
     const result = await runVya(['restore', snapshot.id, '--to', target, '--identity', wrong, '--config', config], { env });
-    expect(result.code).to.equal(1);
+    expect(result.code).to.equal(2);
     expect(result.stderr).to.match(/no identity given matches a recipient of snapshot/);
     expect(await lstat(target).then(() => 'exists', () => 'absent')).to.equal('absent');
     const verify = await runVya(['verify', snapshot.id, '--identity', wrong, '--config', config], { env });
