@@ -1,4 +1,5 @@
-import { createInterface } from 'node:readline';
+import askConfirmation from '@inquirer/confirm';
+import password from '@inquirer/password';
 import { VyaError } from '../../plugin-api/index.js';
 
 /** Reads all of standard input (for `vya secrets set` in scripts: `printf %s "$PW" | vya secrets set NAME`). */
@@ -9,30 +10,28 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Asks on the terminal without echoing what is typed. */
+/**
+ * Asks on the terminal without echoing what is typed. The prompt goes to stderr, so that
+ * stdout stays clean for `--json`.
+ */
 export async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) throw new VyaError('no terminal to ask for the password', { code: 'USAGE', exitCode: 2, hint: 'pipe it on standard input, or pass --password' });
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const output = rl as unknown as { _writeToOutput: (text: string) => void; output: NodeJS.WriteStream };
-  let muted = false;
-  output._writeToOutput = (text: string) => {
-    if (!muted || text.includes('\n')) process.stderr.write(muted ? '\n' : text);
-  };
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer);
-    });
-    muted = true;
-  });
+  return asked(() => password({ message: question.replace(/:\s*$/, ''), theme: { prefix: '' } }, { output: process.stderr }));
 }
 
 export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
+  return asked(() => askConfirmation({ message: question, default: false, theme: { prefix: '' } }, { output: process.stderr }));
+}
+
+/** Ctrl-C or Ctrl-D at a prompt ends the command as an interruption would, not with a stack trace. */
+async function asked<T>(prompt: () => Promise<T>): Promise<T> {
+  try {
+    return await prompt();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') throw new VyaError('cancelled at the prompt', { code: 'CANCELLED', exitCode: 130 });
+    throw error;
+  }
 }
 
 /** `--field key=value`; a value of `-` is read from standard input. */
