@@ -30,6 +30,8 @@ export abstract class VyaCommand extends Command {
   private runtimeInstance: Runtime | undefined;
   private debugEnabled = false;
   private interruptedBy: NodeJS.Signals | undefined;
+  /** For a service (`vya daemon`) a signal is the ordinary way to stop: it exits 0, not 128 + n. */
+  protected readonly signalIsNormalStop: boolean = false;
 
   protected get abortSignal(): AbortSignal {
     return this.controller.signal;
@@ -76,7 +78,7 @@ export abstract class VyaCommand extends Command {
 
   protected override async finally(error: Error | undefined): Promise<void> {
     // An interrupted command says so in its exit code, whatever it returned (128 + the signal).
-    if (this.interruptedBy) process.exitCode = interruptedExitCode(this.interruptedBy);
+    if (this.interruptedBy && !this.signalIsNormalStop) process.exitCode = interruptedExitCode(this.interruptedBy);
     await this.runtimeInstance?.close();
     return super.finally(error);
   }
@@ -92,7 +94,7 @@ export abstract class VyaCommand extends Command {
       if (hint) this.logToStderr(`Hint: ${redact(hint)}`);
       if (this.debugEnabled && error.stack) this.logToStderr(redact(error.stack));
     }
-    return this.exit(this.interruptedBy ? interruptedExitCode(this.interruptedBy) : exitCode);
+    return this.exit(this.interruptedBy && !this.signalIsNormalStop ? interruptedExitCode(this.interruptedBy) : exitCode);
   }
 }
 

@@ -41,4 +41,28 @@ jobs: { a: { source: data, sink: repo } }
     expect(units('down'), 'an unreachable server is reported once, by its own check').to.equal(undefined);
     expect(checks.filter((item) => item.name.startsWith('source down') && !item.ok)).to.have.length.greaterThan(0);
   });
+
+  it('reports every config problem in one run: structure, plugin keys, references and values', async () => {
+    const config = join(dir.path, 'many.yml');
+    await writeFile(
+      config,
+      `sources:
+  pg: { type: postgres, host: 127.0.0.1, port: not-a-port }
+  data: { type: files, paths: [${dir.path}] }
+sinks: { repo: { type: local, path: ${join(dir.path, 'repo')}, colour: blue } }
+jobs:
+  a: { source: data }
+  b: { source: nope, sink: repo }
+  c: { source: data, sink: repo, schedule: { cron: "0 2 * * * * * *" } }
+`,
+    );
+    const result = await runVya(['check', '--config', config], { env: { VYA_STATE_DIR: join(dir.path, 'state') } });
+    expect(result.code).to.equal(2);
+    const failed = result.stdout.split('\n').filter((line) => line.startsWith('FAIL'));
+    expect(failed.join('\n')).to.match(/jobs\.a: missing required key "sink"/);
+    expect(failed.join('\n')).to.match(/sources\.pg\.port: must be an integer/);
+    expect(failed.join('\n')).to.match(/sinks\.repo\.colour: unknown key/);
+    expect(failed.join('\n')).to.match(/jobs\.b\.source: no source named "nope"/);
+    expect(failed.join('\n'), 'no noise about the job without a sink').to.not.match(/no sink named "undefined"/);
+  });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
@@ -10,6 +11,21 @@ import { MANIFEST_FORMAT, type Manifest } from '../../src/core/repository/manife
 import { Repository } from '../../src/core/repository/repository.js';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 import { parseJson, runVya, tempDir, vyaBin } from '../support/cli.js';
+
+/** Writes to a FIFO if a reader has it open; gives up (instead of blocking) when none comes within 10 s. */
+async function feedFifo(fifo: string, text: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      await handle.write(text);
+      await handle.close();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
 
 function manifestAt(unit: string, day: number): Manifest {
   const time = `2026-03-${String(day).padStart(2, '0')}T02:00:00.000Z`;
@@ -29,7 +45,7 @@ function manifestAt(unit: string, day: number): Manifest {
     finished_at: time,
     raw_bytes: 3,
     stored_bytes: 3,
-    sha256: 'x'.repeat(64),
+    sha256: '0'.repeat(64),
     compression: { algorithm: 'none' },
     encryption: null,
     source_metadata: {},
@@ -73,11 +89,14 @@ describe('end to end: locks between prune, restore and verify', function () {
     const fifo = join(dir.path, 'repo', oldest.data_key);
     await sink.delete(oldest.data_key);
     execFileSync('mkfifo', [fifo]);
-    const restore = spawn(process.execPath, [vyaBin, 'restore', oldest.id, '--to', join(dir.path, 'out'), '--config', config], { env: { ...process.env, ...env(), NO_COLOR: '1' }, stdio: 'ignore' });
-    const restoreDone = new Promise<number | null>((resolve) => restore.on('close', resolve));
+    const restore = spawn(process.execPath, [vyaBin, 'restore', oldest.id, '--to', join(dir.path, 'out'), '--config', config], { env: { ...process.env, ...env(), NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let restoreErr = '';
+    restore.stderr.setEncoding('utf8').on('data', (chunk: string) => (restoreErr += chunk));
+    let restoreExited = false;
+    const restoreDone = new Promise<number | null>((resolve) => restore.on('close', (code) => ((restoreExited = true), resolve(code))));
     try {
       for (let i = 0; i < 100 && !(await lockKeys()).some((key) => /^locks\/nightly\/a\/shared-/.test(key)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(await lockKeys(), 'the restore holds a shared lock').to.have.length(1);
+      expect(await lockKeys(), `the restore holds a shared lock (restore stderr: ${restoreErr})`).to.have.length(1);
 
       const blocked = await runVya(['prune', '--config', config], { env: env() });
       expect(blocked.code, blocked.stdout).to.equal(1);
@@ -86,7 +105,8 @@ describe('end to end: locks between prune, restore and verify', function () {
       const listed = parseJson<{ operation: string; mode: string; stale: boolean }[]>(await runVya(['locks', '--json', '--config', config], { env: env() }));
       expect(listed.map((l) => [l.operation, l.mode, l.stale])).to.deep.equal([['restore', 'shared', false]]);
     } finally {
-      await writeFile(fifo, 'abc');
+      // Writing a FIFO nobody reads would block for ever: only when the restore still waits on it.
+      if (!restoreExited) await feedFifo(fifo, 'abc');
       await restoreDone;
     }
     expect(await lockKeys(), 'the restore released its lock').to.deep.equal([]);

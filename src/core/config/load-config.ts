@@ -26,13 +26,45 @@ export async function loadConfig(file: string, registry: Registry): Promise<Load
   return checkConfig(document, registry);
 }
 
+/**
+ * Every problem at once: the structure, each plugin's keys and the references are checked even
+ * when another part is wrong (on the parts whose shape allows it), so that fixing the reported
+ * problems does not reveal new ones. Values (cron, time zones) need a sound structure first.
+ */
 export function checkConfig(document: ConfigDocument, registry: Registry): LoadedConfig {
-  const problems = validateAgainstSchema(configSchema, document.data);
-  if (problems.length > 0) throw new ConfigError(problems.map((problem) => render(document, problem)));
-  const config = normalize(document.data as Partial<VyaConfig>);
-  const lines = [...checkInstances(config, document, registry), ...checkReferences(config, document), ...checkValues(config, document)];
-  if (lines.length > 0) throw new ConfigError(lines);
+  const shapeProblems = validateAgainstSchema(configSchema, document.data).map((problem) => render(document, problem));
+  const config = normalize(wellShaped(document.data));
+  const lines = [
+    ...shapeProblems,
+    ...checkInstances(config, document, registry),
+    ...checkReferences(config, document),
+    ...(shapeProblems.length === 0 ? checkValues(config, document) : []),
+  ];
+  if (lines.length > 0) throw new ConfigError([...new Set(lines)]);
   return { config, file: document.file, dir: dirname(document.file), document };
+}
+
+/** The parts of a possibly malformed document that the later checks can read safely. */
+function wellShaped(data: unknown): Partial<VyaConfig> {
+  if (!isMapping(data)) return {};
+  const instances = (section: unknown) => Object.fromEntries(Object.entries(isMapping(section) ? section : {}).filter(([, value]) => isMapping(value) && typeof value.type === 'string'));
+  const jobs = Object.fromEntries(
+    Object.entries(isMapping(data.jobs) ? data.jobs : {})
+      .filter(([, job]) => isMapping(job))
+      .map(([name, job]) => [name, { ...(job as Record<string, unknown>), notify: Array.isArray((job as Record<string, unknown>).notify) ? (job as Record<string, unknown>).notify : undefined }]),
+  );
+  return {
+    ...(data as Partial<VyaConfig>),
+    sources: instances(data.sources),
+    sinks: instances(data.sinks),
+    notifiers: instances(data.notifiers),
+    secrets: isMapping(data.secrets) ? (data.secrets as VyaConfig['secrets']) : undefined,
+    jobs: jobs as VyaConfig['jobs'],
+  } as Partial<VyaConfig>;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function normalize(data: Partial<VyaConfig>): VyaConfig {
@@ -68,9 +100,13 @@ function checkInstances(config: VyaConfig, document: ConfigDocument, registry: R
 
 function checkReferences(config: VyaConfig, document: ConfigDocument): string[] {
   const lines: string[] = [];
-  const expect = (path: DocPath, value: string, section: 'sources' | 'sinks' | 'notifiers') => {
-    if (!(value in config[section])) {
-      const known = Object.keys(config[section]).join(', ') || 'none defined';
+  // Names as written, also of instances too malformed for the other checks: those are reported once, there.
+  const raw = isMapping(document.data) ? document.data : {};
+  const defined = (section: 'sources' | 'sinks' | 'notifiers') => Object.keys(isMapping(raw[section]) ? raw[section] : {});
+  const expect = (path: DocPath, value: unknown, section: 'sources' | 'sinks' | 'notifiers') => {
+    if (typeof value !== 'string') return;
+    if (!defined(section).includes(value)) {
+      const known = defined(section).join(', ') || 'none defined';
       lines.push(`${document.locate(path)}: ${formatPath(path)}: no ${section.slice(0, -1)} named "${value}" (defined: ${known})`);
     }
   };
