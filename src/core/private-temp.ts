@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { PrivateTempDir } from '../plugin-api/index.js';
+import { processAlive, type PrivateTempDir } from '../plugin-api/index.js';
 
 /** Under the state dir: files that hold secrets or plaintext while a command runs. */
 export const PRIVATE_TEMP = 'tmp';
@@ -50,15 +50,6 @@ export async function sweepPrivateTempDirs(stateDir: string): Promise<number> {
     removed++;
   }
   return removed;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function installExitHook(): void {

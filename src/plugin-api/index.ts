@@ -17,12 +17,12 @@ export type {
 } from './plugin.js';
 export { REGISTER_HOOK, definePlugin } from './plugin.js';
 export type { ChildOptions, StreamingChild } from './process.js';
-export { feedChild, relevantLines, runTool, spawnStreaming } from './process.js';
+export { feedChild, processAlive, relevantLines, runTool, spawnStreaming } from './process.js';
 export type { ReportFailure, ReportJob, ReportModel, ReportRun, ReportTemplate, ReportUnit } from './report-template.js';
 export type { SecretMetadata, SecretRecord, SecretStore, SecretSummary } from './secret-store.js';
 export { secretField } from './secret-store.js';
 export type { NameSelection } from './select.js';
-export { parseNameList, selectNames } from './select.js';
+export { parseNameList, selectNames, unknownDatabasesError } from './select.js';
 export type { ObjectInfo, Sink } from './sink.js';
 export { modifiedOf, normalizeKeyPrefix } from './sink.js';
 export type { BackupStream, BackupUnit, RestoreOptions, RestorePlan, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';

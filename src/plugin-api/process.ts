@@ -118,3 +118,13 @@ export function relevantLines(text: string): string {
   const chosen = errors.length > 0 ? [...new Set(errors)].slice(0, 3) : lines.slice(-3);
   return chosen.join('; ').replace(/\s+/g, ' ').slice(0, 1000);
 }
+
+/** Whether a process of this host with this pid exists (EPERM: it does, but is not ours). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { VyaError } from './errors.js';
 
 export interface NameSelection {
   /** Globs; when given, only names matching one of them are kept. */
@@ -28,4 +29,12 @@ export function parseNameList(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   const items = Array.isArray(value) ? value : value.split(',');
   return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+/** The error for `missing` from `selectNames`, for an engine whose units are databases. */
+export function unknownDatabasesError(missing: string[], existing: string[]): VyaError {
+  return new VyaError(`database${missing.length > 1 ? 's' : ''} in include not found on the server: ${missing.join(', ')}`, {
+    code: 'UNKNOWN_DATABASE',
+    hint: `existing databases: ${existing.join(', ')}`,
+  });
 }

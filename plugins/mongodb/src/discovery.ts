@@ -1,5 +1,5 @@
 import type { Document, MongoClient } from 'mongodb';
-import { parseNameList, selectNames, VyaError, type BackupUnit } from 'vya/plugin-api';
+import { parseNameList, selectNames, type BackupUnit, unknownDatabasesError } from 'vya/plugin-api';
 import { collectionType, isSkippedSystemCollection, type CollectionInfo } from './format/metadata.js';
 
 /** Never backed up unless an include names them literally: the server's own databases. */
@@ -20,12 +20,7 @@ export async function discoverDatabases(client: MongoClient, options: DiscoveryO
     names.filter((name) => !ignored.has(name)),
     { include: options.include, exclude: options.exclude },
   );
-  if (missing.length > 0) {
-    throw new VyaError(`database${missing.length > 1 ? 's' : ''} in include not found on the server: ${missing.join(', ')}`, {
-      code: 'UNKNOWN_DATABASE',
-      hint: `existing databases: ${names.join(', ')}`,
-    });
-  }
+  if (missing.length > 0) throw unknownDatabasesError(missing, names);
   return selected.map((name) => ({ name, kind: 'database' }));
 }
 

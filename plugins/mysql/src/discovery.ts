@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import { parseNameList, selectNames, VyaError, type BackupUnit } from 'vya/plugin-api';
+import { parseNameList, selectNames, VyaError, type BackupUnit, unknownDatabasesError } from 'vya/plugin-api';
 
 export const USERS_UNIT = 'users';
 const SYSTEM_SCHEMAS = ['information_schema', 'performance_schema', 'sys'];
@@ -20,12 +20,7 @@ export async function discoverDatabases(db: mysql.Connection, options: Discovery
     names.filter((name) => !skipped.has(name)),
     { include: options.include, exclude: options.exclude },
   );
-  if (missing.length > 0) {
-    throw new VyaError(`database${missing.length > 1 ? 's' : ''} in include not found on the server: ${missing.join(', ')}`, {
-      code: 'UNKNOWN_DATABASE',
-      hint: `existing databases: ${names.join(', ')}`,
-    });
-  }
+  if (missing.length > 0) throw unknownDatabasesError(missing, names);
   if (options.users && selected.includes(USERS_UNIT)) {
     throw new VyaError(`a database is named "${USERS_UNIT}", which is also the name of the users and grants unit`, { code: 'UNIT_NAME_CLASH', hint: 'exclude it, or set users: false' });
   }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parseNameList, selectNames, VyaError, type BackupUnit } from 'vya/plugin-api';
+import { parseNameList, selectNames, VyaError, type BackupUnit, unknownDatabasesError } from 'vya/plugin-api';
 
 export interface DiscoveryOptions {
   include?: string[];
@@ -19,12 +19,7 @@ export async function discoverDatabases(client: pg.Client, options: DiscoveryOpt
     names.filter((name) => !ignored.has(name)),
     { include: options.include, exclude: options.exclude },
   );
-  if (missing.length > 0) {
-    throw new VyaError(`database${missing.length > 1 ? 's' : ''} in include not found on the server: ${missing.join(', ')}`, {
-      code: 'UNKNOWN_DATABASE',
-      hint: `existing databases: ${names.join(', ')}`,
-    });
-  }
+  if (missing.length > 0) throw unknownDatabasesError(missing, names);
   if (options.globals && selected.includes(GLOBALS_UNIT)) {
     throw new VyaError(`a database is named "${GLOBALS_UNIT}", which is also the name of the cluster globals unit`, {
       code: 'UNIT_NAME_CLASH',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { VyaError } from 'vya/plugin-api';
+import { processAlive, VyaError } from 'vya/plugin-api';
 
 interface LockOwner {
   pid: number;
@@ -94,15 +94,6 @@ async function breakStale(lockPath: string, judged: LockOwner | undefined): Prom
     await link(aside, lockPath).catch(() => {});
   }
   await unlink(aside).catch(() => {});
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function lockedError(vaultPath: string, lockPath: string, owner: LockOwner | undefined): VyaError {
