@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from '../../../test/support/cli.js';
 import { ThrowawayMariadb } from '../../../test/support/throwaway-mariadb.js';
+import { freePort } from '../../../test/support/free-port.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('./fixture.sql', import.meta.url)), 'utf8');
 
@@ -164,7 +165,7 @@ describe('mysql source: a server that dies mid-dump', function () {
   let config: string;
 
   before(async () => {
-    server = new ThrowawayMariadb(43306 + Math.floor(Math.random() * 1000));
+    server = new ThrowawayMariadb(await freePort());
     await server.start();
     server.sql('CREATE DATABASE big');
     server.sql("CREATE TABLE filler (id INT PRIMARY KEY, body TEXT) ENGINE=InnoDB; INSERT INTO filler SELECT seq, REPEAT(MD5(seq), 12) FROM seq_1_to_600000", 'big');

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from '../../../test/support/cli.js';
 import { ThrowawayPostgres } from '../../../test/support/throwaway-postgres.js';
+import { freePort } from '../../../test/support/free-port.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('./fixture.sql', import.meta.url)), 'utf8');
 
@@ -159,7 +160,7 @@ describe('postgres source: password authentication and a server that dies mid-du
   const env = () => ({ VYA_STATE_DIR: join(dir.path, 'state'), VYA_SECRET_PG_PASSWORD: cluster.password, VYA_SECRET_WRONG_PASSWORD: 'not the password' });
 
   before(async () => {
-    cluster = new ThrowawayPostgres(55432 + Math.floor(Math.random() * 1000));
+    cluster = new ThrowawayPostgres(await freePort());
     cluster.start();
     cluster.psql('CREATE DATABASE big');
     // About 400 MB of rows: long enough to dump that the server can be killed half-way.
