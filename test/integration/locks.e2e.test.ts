@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import type { LockInfo } from '../../src/core/locks/repository-lock.js';
-import { dataKey } from '../../src/core/repository/keys.js';
-import { MANIFEST_FORMAT, type Manifest } from '../../src/core/repository/manifest.js';
+import type { Manifest } from '../../src/core/repository/manifest.js';
 import { Repository } from '../../src/core/repository/repository.js';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 import { parseJson, runVya, tempDir, vyaBin } from '../support/cli.js';
+import { plantedManifest } from '../support/planted-manifest.js';
 
 /** Writes to a FIFO if a reader has it open; gives up (instead of blocking) when none comes within 10 s. */
 async function feedFifo(fifo: string, text: string): Promise<void> {
@@ -27,32 +27,9 @@ async function feedFifo(fifo: string, text: string): Promise<void> {
   }
 }
 
+/** Snapshot `day` of March 2026 of unit `unit` of the job `nightly`. */
 function manifestAt(unit: string, day: number): Manifest {
-  const time = `2026-03-${String(day).padStart(2, '0')}T02:00:00.000Z`;
-  const id = `202603${String(day).padStart(2, '0')}T020000Z-${unit}00000`;
-  return {
-    format: MANIFEST_FORMAT,
-    format_version: 1,
-    id,
-    run_id: `run-${id}`,
-    job: 'nightly',
-    source: { name: 'data', type: 'files' },
-    sink: 'repo',
-    unit: { name: unit, kind: 'paths' },
-    data_key: dataKey('nightly', unit, id, 'tar'),
-    data_format: 'tar',
-    started_at: time,
-    finished_at: time,
-    raw_bytes: 3,
-    stored_bytes: 3,
-    sha256: '0'.repeat(64),
-    compression: { algorithm: 'none' },
-    encryption: null,
-    source_metadata: {},
-    plugins: {},
-    host: 'test',
-    vya_version: '0.0.0',
-  };
+  return plantedManifest('nightly', unit, `2026-03-${String(day).padStart(2, '0')}T02:00:00.000Z`, day);
 }
 
 describe('end to end: locks between prune, restore and verify', function () {

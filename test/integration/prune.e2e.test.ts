@@ -4,37 +4,10 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { lockKey, type LockInfo } from '../../src/core/locks/repository-lock.js';
 import { dataKey } from '../../src/core/repository/keys.js';
-import { MANIFEST_FORMAT, type Manifest } from '../../src/core/repository/manifest.js';
 import { Repository } from '../../src/core/repository/repository.js';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
-
-function manifestAt(job: string, unit: string, time: string, index: number): Manifest {
-  const id = `${time.replace(/[-:]/g, '').replace(/\.\d+/, '')}-${String(index).padStart(6, '0')}`;
-  return {
-    format: MANIFEST_FORMAT,
-    format_version: 1,
-    id,
-    run_id: `run-${id}`,
-    job,
-    source: { name: 'data', type: 'files' },
-    sink: 'repo',
-    unit: { name: unit, kind: 'paths' },
-    data_key: dataKey(job, unit, id, 'tar'),
-    data_format: 'tar',
-    started_at: time,
-    finished_at: time,
-    raw_bytes: 3,
-    stored_bytes: 3,
-    sha256: '0'.repeat(64),
-    compression: { algorithm: 'none' },
-    encryption: null,
-    source_metadata: {},
-    plugins: {},
-    host: 'test',
-    vya_version: '0.0.0',
-  };
-}
+import { plantedManifest as manifestAt } from '../support/planted-manifest.js';
 
 interface PruneJson {
   jobs: { job: string; removed: number; kept: number; orphans: string[]; units: { unit: string; keep: { id: string; reasons: string[] }[]; remove: { id: string }[] }[] }[];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive, VyaError } from 'vya/plugin-api';
 
 interface LockOwner {
@@ -102,8 +103,4 @@ function lockedError(vaultPath: string, lockPath: string, owner: LockOwner | und
     code: 'VAULT_LOCKED',
     hint: `wait for it to finish; if that process is gone, remove ${lockPath}`,
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
