@@ -290,21 +290,24 @@ export class SftpSink implements Sink {
   }
 
   private translate(error: unknown, what: string, session?: Session, signal?: AbortSignal): Error {
-    if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
-    if (error instanceof VyaError) return error;
     const where = describeServer(this.options);
+    const message = (error as Error | undefined)?.message ?? String(error);
     const status = statusOf(error);
-    const message = (error as Error).message ?? String(error);
-    if (status === NO_SUCH_FILE) return new NotFoundError(`no object found ${what.replace(/^\w+ /, '')} on SFTP server ${where}`);
-    if (status === PERMISSION_DENIED) return new VyaError(`permission denied on SFTP server ${where} (${what})`, { code: 'ACCESS_DENIED', hint: `check the owner and mode of ${this.root} on the server` });
-    if (session?.connection.lost || (status === undefined && /No response from server|Not connected|Channel|ECONNRESET|EPIPE/i.test(message))) {
+    // A dropped connection first: the core aborts its own signal when the upload fails, and
+    // the drop is the reason worth telling.
+    if (session?.connection.lost || (status === undefined && !(error instanceof VyaError) && /No response from server|Not connected|Channel|ECONNRESET|EPIPE/i.test(message))) {
       return new VyaError(`SFTP connection to ${where} was lost while ${what}`, {
         code: 'UNREACHABLE',
         hint: 'the server closed the connection or the network failed; nothing was stored under that key, and a partial file the server kept is removed by vya prune --orphans',
       });
     }
+    if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+    if (error instanceof VyaError) return error;
+    if (status === NO_SUCH_FILE) return new NotFoundError(`no object found ${what.replace(/^\w+ /, '')} on SFTP server ${where}`);
+    if (status === PERMISSION_DENIED) return new VyaError(`permission denied on SFTP server ${where} (${what})`, { code: 'ACCESS_DENIED', hint: `check the owner and mode of ${this.root} on the server` });
     return new VyaError(`SFTP server ${where}, ${what}: ${message.split('\n')[0]}`, { code: 'SFTP_ERROR', hint: 'see the message and the server\'s logs; --debug shows more', cause: error });
   }
+
 }
 
 /** rename(2) over the target; a server without posix-rename gets remove-then-rename (the key is briefly absent). */
