@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { isNotFound, type ObjectInfo, type Sink } from 'vya/plugin-api';
 import { runSinkSuite } from 'vya/testing';
+import { Remote } from '../src/remote.js';
 import { SftpSink, type SftpSinkOptions } from '../src/sftp-sink.js';
 import { PASSWORD_USER, SshdProcess, giveToPasswordUser } from '../../../test/support/sshd.js';
 
@@ -179,6 +180,59 @@ describe('SFTP sink against a real OpenSSH server', function () {
     });
   });
 
+  describe('streaming and servers without OpenSSH extensions', () => {
+    let sink: SftpSink;
+    afterEach(() => sink.close());
+
+    it('reads the backup stream only as fast as the server stores it (bounded memory)', async () => {
+      sink = await newSink();
+      const total = 96 * 1024 * 1024;
+      let produced = 0;
+      let aheadMost = 0;
+      const source = new Readable({
+        read() {
+          const size = Math.min(64 * 1024, total - produced);
+          produced += size;
+          this.push(size > 0 ? randomBytes(size) : null);
+        },
+      });
+      const watching = setInterval(() => {
+        void readdir(sink.root).then(async (names) => {
+          const partial = names.find((name) => name.startsWith('big.bin.vya-partial-'));
+          if (!partial) return;
+          const { size } = await import('node:fs/promises').then((fs) => fs.stat(join(sink.root, partial)));
+          aheadMost = Math.max(aheadMost, produced - size);
+        }, () => {});
+      }, 5);
+      try {
+        expect((await sink.put('big.bin', source)).size).to.equal(total);
+      } finally {
+        clearInterval(watching);
+      }
+      // Writes in flight (1 MiB), socket buffers and the stream's own: nowhere near the 96 MiB.
+      expect(aheadMost, 'bytes read from the source but not yet on the server').to.be.above(0).and.below(8 * 1024 * 1024);
+    });
+
+    it('without hardlink and posix-rename: putIfAbsent still has exactly one winner, put still overwrites', async () => {
+      const has = Remote.prototype.has;
+      Remote.prototype.has = function (extension: string) {
+        return !['hardlink@openssh.com', 'posix-rename@openssh.com'].includes(extension) && has.call(this, extension);
+      };
+      try {
+        sink = await newSink();
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => sink.putIfAbsent('lock.json', Readable.from([Buffer.from(`contender ${i}`)]))));
+        expect(results.filter((result) => result !== undefined)).to.have.length(1);
+        const winner = results.findIndex((result) => result !== undefined);
+        expect((await readAllText(await sink.get('lock.json')))).to.equal(`contender ${winner}`);
+        await sink.put('lock.json', Readable.from([Buffer.from('replaced')]));
+        expect(await readAllText(await sink.get('lock.json'))).to.equal('replaced');
+        expect(await collect(sink.listPartial(''))).to.deep.equal([]);
+      } finally {
+        Remote.prototype.has = has;
+      }
+    });
+  });
+
   describe('keys and check', () => {
     let sink: Sink;
     afterEach(() => sink.close?.());
@@ -211,6 +265,12 @@ describe('SFTP sink against a real OpenSSH server', function () {
     });
   });
 });
+
+async function readAllText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
 
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   for (;;) {
