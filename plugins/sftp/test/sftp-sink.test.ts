@@ -68,6 +68,20 @@ describe('SFTP sink against a real OpenSSH server', function () {
       }
     });
 
+    it('a directory the user may not write in is a clear permission error, and nothing is left', async function () {
+      if (process.getuid?.() !== 0) this.skip();
+      const sink = await newSink({ username: PASSWORD_USER, privateKey: undefined, password: server.password });
+      await import('node:fs/promises').then((fs) => fs.chmod(sink.root, 0o755));
+      try {
+        const error = await failureOf(sink.put('data/object', Readable.from([Buffer.from('x')])));
+        expect(error.code).to.equal('ACCESS_DENIED');
+        expect(error.message).to.equal(`permission denied on SFTP server 127.0.0.1:${server.port} (writing "data/object")`);
+        expect(await readdir(sink.root)).to.deep.equal([]);
+      } finally {
+        await sink.close();
+      }
+    });
+
     it('refuses a wrong password with one clear line that does not show it', async () => {
       const sink = await newSink({ privateKey: undefined, password: 'not the password' });
       const error = await failureOf(sink.stat('x'));
