@@ -124,7 +124,7 @@ describe('SFTP sink against a real OpenSSH server', function () {
 
       await writeFile(file, `[127.0.0.1]:${server.port} ${type} ${key}\n`);
       const { execFileSync } = await import('node:child_process');
-      execFileSync('ssh-keygen', ['-q', '-H', '-f', file]);
+      execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: 'ignore' });
       const hashed = await newSink({ hostKey: knownHosts });
       await hashed.put('kh/hashed', Readable.from([Buffer.from('x')]));
       await hashed.close();
