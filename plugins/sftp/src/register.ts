@@ -17,7 +17,7 @@ export const sftpSinkDefinition: SinkDefinition = {
       host: { type: 'string', minLength: 1 },
       port: { type: 'integer', minimum: 1, maximum: 65535 },
       username: { type: 'string', minLength: 1 },
-      path: { type: 'string', minLength: 1, description: 'Repository directory on the server; a relative one is relative to the login directory.' },
+      path: { type: 'string', minLength: 1, description: 'Repository directory on the server; a relative one (or ~/...) is relative to the login directory.' },
       password: secret,
       private_key: { ...secret, description: 'The private key itself (OpenSSH or PEM), usually "secret:NAME.FIELD".' },
       passphrase: secret,
@@ -47,7 +47,7 @@ export const sftpSinkDefinition: SinkDefinition = {
       privateKey: config.private_key as string | undefined,
       passphrase: config.passphrase as string | undefined,
       hostKey,
-      root: String(config.path),
+      root: remotePath(String(config.path)),
       connectTimeoutMs: ((config.connect_timeout_seconds as number | undefined) ?? 20) * 1000,
     });
   },
@@ -70,6 +70,11 @@ function hostKeySetting(config: Record<string, unknown>, name: string, configDir
     return { kind: 'known-hosts', path: isAbsolute(expanded) ? expanded : resolve(configDir, expanded) };
   }
   return { kind: 'insecure-any' };
+}
+
+/** SFTP resolves relative paths from the login directory, which is what `~/` means to a user. */
+function remotePath(path: string): string {
+  return path === '~' ? '.' : path.replace(/^~\//, '');
 }
 
 function configError(name: string, problem: string, hint: string): VyaError {

@@ -45,6 +45,12 @@ describe('sftp sink config', () => {
     expect(sink.options.hostKey).to.deep.equal({ kind: 'fingerprints', fingerprints: [fingerprint] });
   });
 
+  it('takes path ~/x as x, from the login directory', async () => {
+    expect((await created({ password: 'x', host_key: fingerprint, path: '~/backups/vya/' })).sink.root).to.equal('backups/vya');
+    expect((await created({ password: 'x', host_key: fingerprint, path: '~' })).sink.root).to.equal('.');
+    expect((await created({ password: 'x', host_key: fingerprint, path: '/srv/vya' })).sink.root).to.equal('/srv/vya');
+  });
+
   it('needs a way to log in', async () => {
     expect(await refused({ host_key: fingerprint })).to.equal('sink remote (sftp) needs password or private_key');
   });
