@@ -1,3 +1,4 @@
+import { VyaError } from '../../plugin-api/index.js';
 import { parseRecipient, recipientOf } from '../crypto/age/index.js';
 import type { Manifest, ManifestEncryption } from '../repository/manifest.js';
 
@@ -18,7 +19,12 @@ export type SnapshotDecision = { change: ManifestEncryption } | { unchanged: str
 
 /** A recipient as typed: checked, and written the way manifests hold it. */
 export function normalizeRecipient(text: string): string {
-  parseRecipient(text);
+  try {
+    parseRecipient(text);
+  } catch (error) {
+    const { message, code, hint } = error as VyaError;
+    throw new VyaError(`--recipient: ${message}`, { code, hint, exitCode: 2 });
+  }
   return text.trim().toLowerCase();
 }
 
