@@ -18,6 +18,7 @@ export default class KeysRemove extends VyaCommand {
     const change = { action: 'remove' as const, recipient: normalizeRecipient(flags.recipient), replacePassphrase: false, keepUnlisted: flags['keep-unlisted'] };
     const options = { change, job: flags.job, sink: flags.sink, identityFlags: flags.identity ?? [], dryRun: flags['dry-run'], lockWaitMs: parseDurationMs(flags['lock-wait']) };
     const report = await changeRecipients(runtime, options, this.abortSignal);
+    for (const problem of report.problems) runtime.logger.warn(`sink ${problem.sink}: ${problem.error}`);
     this.log(formatKeyChange(report));
     if (!report.ok) process.exitCode = 1;
     return report;
