@@ -217,6 +217,36 @@ jobs:
     expect(result.stderr).to.match(/is its only recipient: without it nothing could open the snapshot/);
   });
 
+  it('an unknown job is a usage error, not a silent no-op', async () => {
+    const result = await vya(['keys', 'add', '--recipient', carol.recipient, '--job', 'flies', '-i', bob.file]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/no job named "flies" in the config, and no snapshots of it/);
+  });
+
+  it('a damaged object is not rewrapped: that snapshot fails, is left as it was, and the others go on', async () => {
+    await writeConfig([alice.recipient, bob.recipient, carol.recipient]);
+    const { byId } = await dataObjects(repo());
+    const listing = parseJson<KeysList>(await vya(['keys', 'list', '--job', 'files', '--json']));
+    const [damagedId, goodId] = listing.snapshots.map((s) => s.id);
+    const [damaged] = byId.get(damagedId)!;
+    const bytes = await readFile(damaged);
+    bytes[bytes.length - 100] ^= 0xff;
+    await writeFile(damaged, bytes);
+    const result = await vya(['keys', 'add', '--recipient', carol.recipient, '--job', 'files', '-i', bob.file, '--json']);
+    expect(result.code).to.equal(1);
+    const report = parseJson<KeyReport>(result);
+    expect(report.ok).to.equal(false);
+    expect(report.snapshots.find((s) => s.id === damagedId)).to.deep.include({ outcome: 'failed' });
+    expect(report.snapshots.find((s) => s.id === damagedId)?.error).to.match(/stored object does not match its manifest/);
+    expect(report.snapshots.find((s) => s.id === goodId)?.outcome).to.equal('rewrapped');
+    const after = await dataObjects(repo());
+    expect(after.byId.get(damagedId)).to.deep.equal([damaged]);
+    expect((await readFile(damaged)).equals(bytes)).to.equal(true);
+    expect(after.partials).to.deep.equal([]);
+    const [good] = after.byId.get(goodId)!;
+    expect(ageDecrypt(good, carol).ok).to.equal(true);
+  });
+
   it('a passphrase snapshot moves to a recipient only with --replace-passphrase', async () => {
     const refused = await vya(['keys', 'add', '--recipient', carol.recipient, '--job', 'sealed']);
     expect(refused.code).to.equal(2);

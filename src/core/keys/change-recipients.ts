@@ -59,6 +59,9 @@ export interface KeyChangeReport {
 export async function changeRecipients(runtime: Runtime, options: KeyChangeOptions, signal: AbortSignal): Promise<KeyChangeReport> {
   const keys = new OperatorKeys(runtime, options.identityFlags);
   const listing = await findSnapshots(runtime, { job: options.job, sink: options.sink });
+  if (options.job && !runtime.config.jobs[options.job] && listing.snapshots.length === 0 && listing.problems.length === 0) {
+    throw new VyaError(`no job named "${options.job}" in the config, and no snapshots of it`, { code: 'UNKNOWN_NAME', exitCode: 2, hint: `jobs: ${Object.keys(runtime.config.jobs).join(', ') || '(none)'}; \`vya keys list\` shows the jobs that have snapshots` });
+  }
   const trusted = new TrustedRecipients(runtime);
   const planned = await planAll(listing.snapshots, options.change, trusted, keys);
   const report: KeyChangeReport = {

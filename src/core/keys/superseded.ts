@@ -1,6 +1,7 @@
 import { DATA_ROOT, dataPrefix, encodeUnit, snapshotSlot } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
+import { isSupersededObject } from './rewrapped-key.js';
 
 /**
  * Data objects in the slot of a snapshot (`data/<job>/<unit>/<id>.…`) other than the one its
@@ -14,7 +15,7 @@ export async function findSuperseded(repository: Repository, job: string, manife
   const superseded: string[] = [];
   for await (const info of repository.sink.list(dataPrefix(job))) {
     const manifest = bySlot.get(snapshotSlot(info.key, DATA_ROOT, job) ?? '');
-    if (manifest && info.key !== manifest.data_key) superseded.push(info.key);
+    if (manifest && isSupersededObject(info.key, manifest)) superseded.push(info.key);
   }
   return superseded.sort();
 }
