@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { parseHeader } from '../../src/core/crypto/age/header.js';
-import { parseJson, runVya, tempDir, type CliResult } from '../support/cli.js';
+import { parseJson, runVya, tempDir, vyaBin, type CliResult } from '../support/cli.js';
 import { S3rverProcess } from '../support/s3rver.js';
 
 interface Identity {
@@ -318,9 +319,39 @@ jobs:
     for (const paths of byId.values()) expect(paths, paths.map((p) => relative(repo(), p)).join(' ')).to.have.length(1);
   }
 
+  /**
+   * Runs vya with VYA_TEST_KEYS_PAUSE=step and kills it (once) when it paused there and `ready`
+   * holds (polled: the sink's partial file appears a moment after the copy starts).
+   */
+  function killAtStep(args: string[], step: string, ready: () => Promise<boolean> = async () => true, signal: NodeJS.Signals = 'SIGKILL'): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [vyaBin, ...args, '--config', config], { env: { ...process.env, NO_COLOR: '1', ...env({ VYA_TEST_KEYS_PAUSE: step }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let polling = false;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (polling || !stderr.includes(`paused at step "${step}"`)) return;
+        polling = true;
+        void (async () => {
+          for (let i = 0; i < 600 && !(await ready()); i++) await sleep(100);
+          child.kill(signal);
+        })();
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
+    });
+  }
+
   for (const step of ['copying', 'copied', 'switched']) {
     it(`killed at step "${step}" of a rewrap: every snapshot verifies; the rerun completes and removes what was left`, async () => {
-      const killed = await vya(['keys', 'remove', '--recipient', bob.recipient, '-i', alice.file], { VYA_TEST_KEYS_PAUSE: step }, (stderr) => stderr.includes(`paused at step "${step}"`));
+      const partialWritten = async () => (await dataObjects(repo())).partials.length > 0;
+      const killed = await killAtStep(['keys', 'remove', '--recipient', bob.recipient, '-i', alice.file], step, step === 'copying' ? partialWritten : undefined);
       expect(killed.code, killed.stderr).to.not.equal(0);
       expect(killed.stderr).to.include(`paused at step "${step}"`);
       const { byId, partials } = await dataObjects(repo());
@@ -351,6 +382,17 @@ jobs:
       expect(restore.code, restore.stderr).to.equal(0);
     });
   }
+
+  it('SIGINT mid-copy: exit 130, the half-written object is removed, the lock released, every snapshot verifies', async () => {
+    const partialsBefore = (await dataObjects(repo())).partials;
+    const partialWritten = async () => (await dataObjects(repo())).partials.length > partialsBefore.length;
+    const stopped = await killAtStep(['keys', 'remove', '--recipient', bob.recipient, '-i', alice.file], 'copying', partialWritten, 'SIGINT');
+    expect(stopped.code, stopped.stderr).to.equal(130);
+    expect(stopped.stderr, stopped.stderr).to.match(/^Error: interrupted by SIGINT; snapshot \S+ was left as it was$/m);
+    expect((await dataObjects(repo())).partials, 'no new partial file').to.deep.equal(partialsBefore);
+    const verify = await vya(['verify', '--all', '-i', alice.file]);
+    expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
+  });
 
   it('killed while running, after a few snapshots (polling its progress): every snapshot verifies; the rerun completes', async () => {
     const killed = await vya(['keys', 'remove', '--recipient', bob.recipient, '-i', alice.file], {}, (stderr) => /rewrapped \(3\/12\)/.test(stderr));

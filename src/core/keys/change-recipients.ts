@@ -76,7 +76,7 @@ export async function changeRecipients(runtime: Runtime, options: KeyChangeOptio
     advice: [],
   };
   for (const group of groupByJob(listing.snapshots)) {
-    if (signal.aborted) throw signal.reason;
+    if (signal.aborted) throw interrupted(signal);
     const superseded = await findSuperseded(group.repository, group.job, group.snapshots.map((s) => s.manifest));
     const work = group.snapshots.some((s) => 'change' in (planned.get(s) as SnapshotDecision));
     if (options.dryRun || (!work && superseded.length === 0)) {
@@ -146,7 +146,7 @@ async function rotateJob(runtime: Runtime, group: JobGroup, context: KeyChangeOp
   const changing = manifests.filter((m) => 'change' in decide(m, context.change, trusted)).length;
   let done = 0;
   for (const manifest of manifests) {
-    if (signal.aborted) throw signal.reason;
+    if (signal.aborted) throw interrupted(signal);
     const decision = decide(manifest, context.change, trusted);
     if (!('change' in decision)) {
       results.push(resultOf(manifest, group.repository.sinkName, decision, false));
@@ -168,7 +168,7 @@ async function rotateOne(runtime: Runtime, repository: Repository, manifest: Man
     const outcome = await rewrapSnapshot(repository, manifest, unwrap, after, runtime.logger, signal);
     return { ...base, outcome: 'rewrapped', data_key: outcome.manifest.data_key, note: outcome.oldObjectLeft ? `old object ${outcome.oldObjectLeft} could not be deleted` : undefined };
   } catch (error) {
-    if (signal.aborted) throw error;
+    if (signal.aborted) throw interrupted(signal, manifest);
     return { ...base, outcome: 'failed', error: runtime.redactor.redact(errorMessage(error)) };
   }
 }
@@ -207,6 +207,12 @@ function jobsConcerned(runtime: Runtime, job: string | undefined, snapshots: Loc
   if (job) return [job];
   const seen = new Set(snapshots.map((s) => s.manifest.job));
   return Object.keys(runtime.config.jobs).filter((name) => seen.has(name) || runtime.config.jobs[name].encryption);
+}
+
+function interrupted(signal: AbortSignal, inFlight?: Manifest): VyaError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'interrupted';
+  const left = inFlight ? `; snapshot ${inFlight.id} was left as it was` : '';
+  return new VyaError(`${reason}${left}`, { code: 'INTERRUPTED', hint: 'every snapshot is readable; run the same command again to finish the rest' });
 }
 
 /** Why snapshots are refused, each reason once with the snapshots it concerns. */
