@@ -84,7 +84,13 @@ export async function changeRecipients(runtime: Runtime, options: KeyChangeOptio
       report.snapshots.push(...group.snapshots.map((s) => resultOf(s.manifest, group.repository.sinkName, planned.get(s) as SnapshotDecision, options.dryRun)));
       continue;
     }
-    const done = await withLock(runtime, group.repository.sink, group.job, WHOLE_JOB, `keys ${options.change.action}`, 'exclusive', () => rotateJob(runtime, group, { ...options, keys, trusted }, signal), options.lockWaitMs);
+    const done = await withLock(runtime, group.repository.sink, group.job, WHOLE_JOB, `keys ${options.change.action}`, 'exclusive', () => rotateJob(runtime, group, { ...options, keys, trusted }, signal), options.lockWaitMs).catch((error: unknown) => {
+      // A job another process holds is reported with its holder; the other jobs go on.
+      if (!(error instanceof VyaError && error.code === 'LOCKED')) throw error;
+      runtime.logger.warn(`${group.job} (sink ${group.repository.sinkName}): ${error.message}; ${error.hint ?? ''}`);
+      const results = group.snapshots.map((s): SnapshotKeyResult => ({ ...resultOf(s.manifest, group.repository.sinkName, planned.get(s) as SnapshotDecision, false), outcome: 'failed', error: `not changed: ${error.message}` }));
+      return { results, superseded: [] };
+    });
     report.snapshots.push(...done.results);
     report.superseded.push(...done.superseded);
   }
