@@ -114,6 +114,7 @@ function checkReferences(config: VyaConfig, document: ConfigDocument): string[] 
     expect(['jobs', name, 'source'], job.source, 'sources');
     expect(['jobs', name, 'sink'], job.sink, 'sinks');
     (job.notify ?? []).forEach((notifier, i) => expect(['jobs', name, 'notify', i], notifier, 'notifiers'));
+    if (job.drill?.into !== undefined) expect(['jobs', name, 'drill', 'into'], job.drill.into, 'sources');
   }
   const store = config.secrets?.store;
   if (store !== undefined && typeof config.secrets?.[store] !== 'object') {
