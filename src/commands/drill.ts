@@ -24,7 +24,8 @@ export default class Drill extends VyaCommand {
     for (const drill of drills) this.log(describeDrill(drill));
     const ok = drills.length > 0 && drills.every((drill) => drill.outcome === 'succeeded');
     const failures = drills.flatMap((drill) => [...(drill.error ? [`${drill.job}: drill failed: ${drill.error}`] : []), ...drill.units.filter((u) => u.status === 'failed').map(failureLine)]);
-    for (const line of failures) this.logToStderr(line);
+    // On stderr also with --json: the one line per failed unit is what an operator (or cron mail) reads.
+    for (const line of failures) process.stderr.write(`${line}\n`);
     if (!ok) process.exitCode = 1;
     return { ok, drills };
   }

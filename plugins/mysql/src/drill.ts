@@ -29,7 +29,6 @@ export async function checkRestoredDatabase(connection: MysqlConnection, request
     const present = new Set(rows.map((row) => String(row.name)));
     const problems: string[] = [];
     let total = 0;
-    let counted = 0;
     for (const table of recorded) {
       if (!present.has(table.name)) {
         problems.push(`table ${table.name} missing`);
@@ -44,10 +43,10 @@ export async function checkRestoredDatabase(connection: MysqlConnection, request
       }
       total += restored;
       if (table.rows === undefined) continue;
-      counted++;
       if (restored !== table.rows) problems.push(`row count of ${table.name}: ${table.rows} recorded, ${restored} restored`);
     }
-    const exact = counted === recorded.length ? '' : ` (${recorded.length - counted} without a recorded count)`;
+    const uncounted = recorded.filter((table) => table.rows === undefined).length;
+    const exact = uncounted === 0 ? '' : ` (${uncounted} without a recorded count)`;
     return { checked: `${recorded.length} table(s), ${total} row(s)${exact}`, problems };
   });
 }

@@ -28,7 +28,6 @@ export async function checkRestoredDatabase(connection: PostgresConnection, requ
     const present = new Set((await client.query<{ qualified: string }>(TABLES_QUERY)).rows.map((row) => row.qualified));
     const problems: string[] = [];
     let rows = 0;
-    let counted = 0;
     for (const table of recorded) {
       const name = `${table.schema}.${table.name}`;
       if (!present.has(name)) {
@@ -44,10 +43,10 @@ export async function checkRestoredDatabase(connection: PostgresConnection, requ
       }
       rows += restored;
       if (table.rows === undefined) continue;
-      counted++;
       if (restored !== table.rows) problems.push(`row count of ${name}: ${table.rows} recorded, ${restored} restored`);
     }
-    const exact = counted === recorded.length ? '' : ` (${recorded.length - counted} without a recorded count)`;
+    const uncounted = recorded.filter((table) => table.rows === undefined).length;
+    const exact = uncounted === 0 ? '' : ` (${uncounted} without a recorded count)`;
     return { checked: `${recorded.length} table(s), ${rows} row(s)${exact}`, problems };
   });
 }
