@@ -33,8 +33,13 @@ export default class Drill extends VyaCommand {
 
 function describeDrill(drill: DrillSummary): string {
   const passed = drill.units.filter((unit) => unit.status === 'passed').length;
-  const lines = [`${drill.job}: drill ${drill.outcome}: ${passed}/${drill.units.length} unit(s) restored and checked`];
+  const drilled = drill.units.filter((unit) => unit.status !== 'skipped').length;
+  const lines = [`${drill.job}: drill ${drill.outcome}: ${passed}/${drilled} unit(s) restored and checked`];
   for (const unit of drill.units) {
+    if (unit.status === 'skipped') {
+      lines.push(`  skipped ${unit.unit}  ${unit.skipped ?? ''}`);
+      continue;
+    }
     const rto = unit.restoreMs === undefined ? '' : `restored in ${(unit.restoreMs / 1000).toFixed(1)}s, `;
     lines.push(`  ${unit.status === 'passed' ? 'ok    ' : 'FAILED'}  ${unit.unit}  ${unit.snapshotId ?? ''}  ${rto}${unit.checked ?? ''}`.trimEnd());
     if (unit.kept) lines.push(`          kept scratch ${unit.into === 'directory' ? 'directory' : `database on source ${unit.into}`}: ${unit.scratch}`);

@@ -14,7 +14,9 @@ export interface DrillUnitResult {
   scratch?: string;
   /** True when --keep left the scratch target in place. */
   kept: boolean;
-  status: 'passed' | 'failed';
+  /** 'skipped': the source says this unit cannot be drilled (`skipped` says why), e.g. cluster roles. */
+  status: 'passed' | 'failed' | 'skipped';
+  skipped?: string;
   startedAt: string;
   finishedAt: string;
   /** The measured restore time: the recovery time objective this snapshot proves. */

@@ -129,6 +129,12 @@ export interface Source {
    */
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult>;
   /**
+   * Restore drills: why this unit cannot be drilled, or undefined when it can. A unit that
+   * restores into the server itself rather than into a database (cluster roles, users and
+   * grants) must say so: a drill never touches anything but its scratch target.
+   */
+  cannotDrill?(unit: BackupUnit): string | undefined;
+  /**
    * Restore drills (`vya drill`): throws a VyaError when `database` already exists on this
    * source, so that a drill never restores into, nor later drops, a database it did not create.
    */

@@ -1,4 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
@@ -37,6 +39,8 @@ describe('vya drill: restore the newest snapshot into a scratch target and check
   let recipient: string;
   let env: Record<string, string>;
   let files: string;
+  let hookServer: Server;
+  const posted: Record<string, unknown>[] = [];
 
   const vya = (...args: string[]) => runVya([...args, '--config', config], { env, timeoutMs: 300_000 });
   const drill = async (...args: string[]) => {
@@ -90,23 +94,35 @@ describe('vya drill: restore the newest snapshot into a scratch target and check
     identity = join(dir.path, 'key.txt');
     execFileSync('age-keygen', ['-o', identity], { stdio: 'ignore' });
     recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
+    hookServer = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        posted.push(JSON.parse(body) as Record<string, unknown>);
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+    const hookPort = (hookServer.address() as AddressInfo).port;
     config = join(dir.path, 'vya.yml');
     const enc = `encryption: { recipients: [${recipient}] }`;
     await writeFile(
       config,
       `sources:
-  pg: { type: postgres, host: 127.0.0.1, username: postgres, include: [${pgDb}] }
+  pg: { type: postgres, host: 127.0.0.1, username: postgres, include: [${pgDb}], globals: true }
   busy: { type: postgres, host: 127.0.0.1, username: postgres, include: [${busyDb}] }
   pg-scratch: { type: postgres, host: 127.0.0.1, port: 5432, username: postgres, include: [none_${suffix}] }
   my: { type: mariadb, host: 127.0.0.1, username: root, include: [${myDb}] }
   fs: { type: files, paths: [${files}] }
 sinks:
   repo: { type: local, path: ./repo }
+notifiers:
+  hook: { type: webhook, url: "http://127.0.0.1:${hookPort}/", format: generic }
 jobs:
   pg: { source: pg, sink: repo, ${enc}, drill: { schedule: { cron: "30 4 * * 0" } } }
   busy: { source: busy, sink: repo, ${enc} }
   intoscratch: { source: pg, sink: repo, ${enc}, drill: { into: pg-scratch } }
-  my: { source: my, sink: repo, ${enc} }
+  my: { source: my, sink: repo, ${enc}, notify: [hook] }
   fs: { source: fs, sink: repo, ${enc}, retention: { keep_last: 1 } }
 metrics: { textfile: ./metrics.prom }
 `,
@@ -118,6 +134,7 @@ metrics: { textfile: ./metrics.prom }
   after(async () => {
     for (const name of [pgDb, busyDb, alteredPg, ...scratchPostgres()]) psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     for (const name of [myDb, ...scratchMariadb()]) mariadb(`DROP DATABASE IF EXISTS \`${name}\``);
+    hookServer.close();
     await dir.cleanup();
   });
 
@@ -131,6 +148,9 @@ metrics: { textfile: ./metrics.prom }
     expect(unit.scratch).to.match(/^vya_drill_drill_pg_[0-9a-f]{6}_[0-9a-f]{8}$/);
     expect(unit.restoreMs).to.be.a('number');
     expect(unit.kept).to.equal(false);
+    // The cluster roles restore into the server itself: never part of a drill.
+    expect(output.drills[0].units[1]).to.include({ unit: 'globals', status: 'skipped' });
+    expect(output.drills[0].outcome).to.equal('succeeded');
     expect(scratchPostgres()).to.deep.equal(before);
     const { manifest } = await newestManifest('pg');
     const tables = manifest.source_metadata.tables as { schema: string; name: string; rows: number }[];
@@ -203,6 +223,9 @@ metrics: { textfile: ./metrics.prom }
     expect(result.code).to.equal(1);
     expect(output.drills[0].units[0].problems).to.deep.equal(['row count of notes: 3 recorded, 0 restored']);
     expect(scratchMariadb()).to.deep.equal([]);
+    const event = posted.find((body) => body.event === 'drill.failed')!;
+    expect(event).to.deep.include({ kind: 'drill', job: 'my', outcome: 'failed' });
+    expect((event.units as { error: string }[])[0].error).to.equal('restore drill failed; row count of notes: 3 recorded, 0 restored');
   });
 
   it('counts recorded while a writer inserts rows during the backup are exact: the drill passes', async () => {

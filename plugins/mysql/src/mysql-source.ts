@@ -139,6 +139,10 @@ export class MysqlSource implements Source {
     });
   }
 
+  cannotDrill(unit: BackupUnit): string | undefined {
+    return unit.kind === 'users' ? 'users and grants restore into the server itself, not into a scratch database' : undefined;
+  }
+
   assertScratchFree(database: string): Promise<void> {
     return assertScratchFree(this.config.connection, database);
   }

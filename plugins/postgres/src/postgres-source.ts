@@ -52,6 +52,10 @@ export class PostgresSource implements Source {
     return request.unit.kind === 'globals' ? restoreGlobals(request, context, signal) : restoreDatabase(request, context, signal);
   }
 
+  cannotDrill(unit: BackupUnit): string | undefined {
+    return unit.kind === 'globals' ? 'the cluster globals (roles) restore into the server itself, not into a scratch database' : undefined;
+  }
+
   assertScratchFree(database: string): Promise<void> {
     return assertScratchFree(this.config.connection, database);
   }

@@ -26,7 +26,7 @@ export async function afterDrill(runtime: Runtime, drill: DrillSummary, log: str
 
 /** The drill in the shape every notifier already formats: a unit succeeded when its drill passed. */
 export function drillAsRun(drill: DrillSummary): RunSummary {
-  const units = drill.units.map((unit) => ({
+  const units = drill.units.filter((unit) => unit.status !== 'skipped').map((unit) => ({
     job: unit.job,
     source: unit.into ?? '',
     sink: unit.sink,

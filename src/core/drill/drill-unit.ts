@@ -32,6 +32,8 @@ export async function drillUnit(runtime: Runtime, manifest: Manifest, sinkName: 
   const result: DrillUnitResult = { job: manifest.job, unit: manifest.unit.name, sink: sinkName, snapshotId: manifest.id, snapshotTime: manifest.started_at, kept: false, status: 'failed', startedAt: startedAt.toISOString(), finishedAt: '', problems: [] };
   let scratch: Scratch | undefined;
   let created = false;
+  const skip = await skipReason(runtime, manifest);
+  if (skip) return { ...result, status: 'skipped', skipped: skip, finishedAt: new Date().toISOString() };
   try {
     scratch = await prepareScratch(runtime, manifest, options);
     Object.assign(result, { into: scratch.into, scratch: scratch.target.database ?? scratch.target.directory });
@@ -53,6 +55,14 @@ export async function drillUnit(runtime: Runtime, manifest: Manifest, sinkName: 
     result.finishedAt = new Date().toISOString();
   }
   return result;
+}
+
+async function skipReason(runtime: Runtime, manifest: Manifest): Promise<string | undefined> {
+  try {
+    return (await ownSource(runtime, manifest)).cannotDrill?.({ name: manifest.unit.name, kind: manifest.unit.kind });
+  } catch {
+    return undefined; // reported by the drill itself
+  }
 }
 
 async function prepareScratch(runtime: Runtime, manifest: Manifest, options: DrillOptions): Promise<Scratch> {

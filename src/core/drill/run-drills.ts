@@ -46,15 +46,18 @@ export async function drillJob(runtime: Runtime, jobName: string, request: Drill
       if (request.signal.aborted) break;
       runtime.logger.info(`${jobName}/${manifest.unit.name}: drilling snapshot ${manifest.id}`);
       const result = await drillUnit(runtime, manifest, sinkName, request);
-      runtime.logger.info(`${jobName}/${manifest.unit.name}: drill ${result.status}${result.restoreMs === undefined ? '' : `, restored in ${(result.restoreMs / 1000).toFixed(1)}s`}`);
+      if (result.skipped) runtime.logger.info(`${jobName}/${manifest.unit.name}: not drilled: ${result.skipped}`);
+      else runtime.logger.info(`${jobName}/${manifest.unit.name}: drill ${result.status}${result.restoreMs === undefined ? '' : `, restored in ${(result.restoreMs / 1000).toFixed(1)}s`}`);
       units.push(result);
     }
   } catch (failure) {
     error = runtime.redactor.redact(errorMessage(failure));
   }
+  if (error === undefined && units.length > 0 && units.every((unit) => unit.status === 'skipped')) error = `no unit of job ${jobName} can be drilled (${units[0].skipped})`;
   const finishedAt = new Date();
   const failed = units.filter((unit) => unit.status === 'failed').length;
-  const outcome = error !== undefined || (failed > 0 && failed === units.length) ? 'failed' : failed > 0 ? 'partial' : 'succeeded';
+  const drilled = units.filter((unit) => unit.status !== 'skipped').length;
+  const outcome = error !== undefined || drilled === 0 || failed === drilled ? 'failed' : failed > 0 ? 'partial' : 'succeeded';
   return { runId, job: jobName, host: hostname(), outcome, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), units, error };
 }
 

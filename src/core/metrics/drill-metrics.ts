@@ -17,6 +17,7 @@ export function writeDrillMetrics(drills: DrillSummary[], metric: MetricWriter):
   const units = new Map<string, UnitDrills>();
   for (const drill of [...drills].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
     for (const unit of drill.units) {
+      if (unit.status === 'skipped') continue;
       const key = `${unit.job}\u0000${unit.unit}`;
       const entry = units.get(key) ?? { labels: { job: unit.job, unit: unit.unit }, failures: 0 };
       entry.last = Date.parse(unit.finishedAt) / 1000;

@@ -9,6 +9,7 @@ export function addProvenRestores(units: ReportUnit[], drills: DrillSummary[], j
   const ofJob = drills.filter((drill) => drill.job === job && Date.parse(drill.startedAt) <= until.getTime());
   for (const drill of [...ofJob].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
     for (const result of drill.units) {
+      if (result.status === 'skipped') continue;
       let unit = units.find((u) => u.unit === result.unit);
       if (!unit) units.push((unit = { job, unit: result.unit, stale: true }));
       if (result.status === 'passed') {
