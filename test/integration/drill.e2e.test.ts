@@ -91,6 +91,16 @@ describe('vya drill: restore the newest snapshot into a scratch target and check
     await writeFile(join(files, 'a', 'b.txt'), 'the original content\n');
     await writeFile(join(files, 'top.bin'), randomBytes(200_000));
     await symlink('a/b.txt', join(files, 'link-to-b'));
+    // Unfriendly names and modes: a newline, unicode, a name like an option, a path longer than
+    // tar's 100-byte field (pax), an empty file, a private and an executable mode.
+    await writeFile(join(files, 'line\nbreak.txt'), 'x');
+    await writeFile(join(files, 'ünïcødé ✓.txt'), 'y');
+    await writeFile(join(files, '--force'), '');
+    const deep = join(files, 'd'.repeat(60), 'e'.repeat(60));
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(deep, 'f'.repeat(80) + '.txt'), 'z', { mode: 0o600 });
+    await writeFile(join(files, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    execFileSync('mkfifo', [join(files, 'a-fifo')]);
     identity = join(dir.path, 'key.txt');
     execFileSync('age-keygen', ['-o', identity], { stdio: 'ignore' });
     recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
@@ -169,7 +179,8 @@ metrics: { textfile: ./metrics.prom }
     const { result, output } = await drill('fs');
     expect(result.code, result.stderr).to.equal(0);
     expect(output.drills[0].units[0]).to.include({ status: 'passed', into: 'directory' });
-    expect(output.drills[0].units[0].checked).to.equal('4 entries, 200021 bytes compared with the listing');
+    // 4 + 3 odd names + 2 directories and 1 file deep down + run.sh; the FIFO is not backed up.
+    expect(output.drills[0].units[0].checked).to.equal('11 entries, 200034 bytes compared with the listing');
     expect(existsSync(output.drills[0].units[0].scratch!)).to.equal(false);
   });
 
@@ -179,8 +190,17 @@ metrics: { textfile: ./metrics.prom }
     const stored = await readFile(join(dir.path, 'repo', manifest.listing!.key));
     expect(stored.subarray(0, 21).toString()).to.equal('age-encryption.org/v1');
     expect(stored.includes(Buffer.from('b.txt'))).to.equal(false);
-    const verify = await vya('verify', 'fs/' + manifest.unit.name + '@latest', '-i', identity);
-    expect(verify.stdout).to.include('(and its listing)');
+    // verify reads the listing too: one flipped byte in it fails the snapshot.
+    const listingPath = join(dir.path, 'repo', manifest.listing!.key);
+    const flipped = Buffer.from(stored);
+    flipped[flipped.length - 1] ^= 1;
+    await writeFile(listingPath, flipped);
+    const damaged = await vya('verify', `fs/${manifest.unit.name}@latest`, '-i', identity);
+    expect(damaged.code).to.equal(1);
+    expect(damaged.stdout).to.match(/FAILED .*listing\.jsonl\.zst\.age|FAILED .*sha256/);
+    await writeFile(listingPath, stored);
+    const verify = await vya('verify', `fs/${manifest.unit.name}@latest`, '-i', identity);
+    expect(verify.code, verify.stdout).to.equal(0);
     const second = await vya('backup', 'fs');
     expect(second.code, second.stderr).to.equal(0);
     const prune = await vya('prune', '--job', 'fs');

@@ -101,7 +101,7 @@ function missingKeyReason(manifest: Manifest, keys: DecryptionKeys): string | un
 /** What a full check proved, e.g. "sha256, age decryption, zstd decompression ok, 1048576 bytes". */
 function fullCheckNote(manifest: Manifest): string {
   const steps = ['sha256', ...(manifest.encryption ? ['age decryption'] : []), ...(manifest.compression.algorithm !== 'none' ? [`${manifest.compression.algorithm} decompression`] : [])];
-  return `${steps.join(', ')} ok, ${manifest.raw_bytes} bytes${manifest.listing ? ' (and its listing)' : ''}`;
+  return `${steps.join(', ')} ok, ${manifest.raw_bytes} bytes`;
 }
 
 /** The data object and, when stored, the listing object: each with the sha256 and size to check. */
