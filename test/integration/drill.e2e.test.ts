@@ -317,6 +317,20 @@ metrics: { textfile: ./metrics.prom }
     const install = await vya('schedule', 'install', '--systemd', '--dir', units);
     expect(install.code, install.stderr).to.equal(0);
     const service = await readFile(join(units, 'vya-drill-pg.service'), 'utf8');
-    expect(service).to.match(/ExecStart=.* drill pg --config /);
+    expect(service).to.match(/ExecStart=.* drill pg --scheduled --config /);
+    const scheduled = await vya('drill', 'intoscratch', '--scheduled', '-i', identity);
+    expect(scheduled.code, scheduled.stderr).to.equal(0);
+    expect(scheduled.stdout).to.match(/intoscratch: drill succeeded: 1\/1 unit\(s\) restored and checked/);
+  });
+
+  it('refuses a config whose drill.into is of another type than the job\'s source, or unknown, with file:line', async () => {
+    const bad = join(dir.path, 'bad.yml');
+    await writeFile(bad, `sources:\n  pg: { type: postgres }\n  my: { type: mariadb }\nsinks:\n  repo: { type: local, path: ./repo }\njobs:\n  pg: { source: pg, sink: repo, drill: { into: my } }\n  other: { source: pg, sink: repo, drill: { into: nope, schedule: { cron: "99 * * * *" } } }\n`);
+    const result = await runVya(['drill', '--config', bad], { env });
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/bad\.yml:7:\d+: jobs\.pg\.drill\.into: source "my" is of type mariadb, the job's source of type postgres \(and 2 more problems\)/);
+    const check = await runVya(['check', '--config', bad], { env });
+    expect(check.stdout).to.match(/bad\.yml:8:\d+: jobs\.other\.drill\.into: no source named "nope"/);
+    expect(check.stdout).to.match(/bad\.yml:8:\d+: jobs\.other\.drill\.schedule\.cron: invalid cron expression "99 \* \* \* \*"/);
   });
 });

@@ -128,9 +128,13 @@ async function cleanUp(runtime: Runtime, scratch: Scratch, keep: boolean, create
   }
 }
 
-/** A failed restore drops a database it created itself; anything else may have been left: drop it to be sure. */
+/**
+ * After a failed restore, the scratch database may exist (a source that could not drop what
+ * it created): drop it to be sure, since its random name was checked to be free. Not when the
+ * restore found a database of that name already there: that one is not the drill's.
+ */
 function scratchWasCreated(error: unknown): boolean {
-  return !(error instanceof VyaError && error.code === 'DRILL_SCRATCH_EXISTS');
+  return !(error instanceof VyaError && (error.code === 'DRILL_SCRATCH_EXISTS' || error.code === 'RESTORE_TARGET_NOT_EMPTY'));
 }
 
 function scratchNotOurs(restored: RestoreOutcome, scratch: Scratch): VyaError {

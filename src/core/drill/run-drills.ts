@@ -6,10 +6,13 @@ import { newRunId } from '../repository/snapshot-id.js';
 import type { Runtime } from '../runtime.js';
 import { afterDrill } from './after-drill.js';
 import { drillUnit, type DrillOptions } from './drill-unit.js';
+import { runScheduledDrill } from './scheduled-drill.js';
 
 export interface DrillRequest extends DrillOptions {
   /** Only this unit of each job. */
   unit?: string;
+  /** Apply each job's drill.schedule (jitter, timeout), as `vya daemon` does. */
+  scheduled?: boolean;
 }
 
 /** `vya drill [JOB...]`: each job's units, one at a time (a restore is heavy on the server). */
@@ -25,6 +28,10 @@ export async function runDrills(runtime: Runtime, jobNames: string[], request: D
   const summaries: DrillSummary[] = [];
   for (const name of names) {
     if (request.signal.aborted) break;
+    if (request.scheduled) {
+      summaries.push(await runScheduledDrill(runtime, name, request.signal, request.identityFiles));
+      continue;
+    }
     const stopCapture = runtime.logger.capture();
     const summary = await drillJob(runtime, name, request);
     summaries.push(summary);

@@ -23,7 +23,7 @@ export async function installSchedule(
   if (!runtime.configFile) throw new VyaError('schedule install needs a config file', { code: 'CONFIG_MISSING', exitCode: 2, hint: 'pass --config FILE' });
   const config = resolve(runtime.configFile);
   const command = (task: ScheduledTask) =>
-    task.kind === 'drill' ? [process.execPath, join(options.bin, 'bin', 'run.js'), 'drill', task.job, '--config', config] : [process.execPath, join(options.bin, 'bin', 'run.js'), 'backup', task.job, '--scheduled', '--config', config];
+    task.kind === 'drill' ? [process.execPath, join(options.bin, 'bin', 'run.js'), 'drill', task.job, '--scheduled', '--config', config] : [process.execPath, join(options.bin, 'bin', 'run.js'), 'backup', task.job, '--scheduled', '--config', config];
   const files: string[] = [];
   if (options.kind === 'systemd') {
     await mkdir(options.dir, { recursive: true });
