@@ -293,6 +293,9 @@ metrics: { textfile: ./metrics.prom }
     const wrong = await vya('drill', 'pg', '--into', 'my', '-i', identity);
     expect(wrong.code).to.equal(2);
     expect(wrong.stderr).to.include('cannot drill job pg (postgres snapshots) into source "my" of type mariadb');
+    // A files job among the named ones ignores --into: it restores into a directory.
+    const mixed = await drill('intoscratch', 'fs', '--into', 'pg-scratch');
+    expect(mixed.output.drills.map((d) => d.units[0].into)).to.deep.equal(['pg-scratch', 'directory']);
     const unknown = await vya('drill', 'pg', '--into', 'nope');
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.include('--into "nope" is not a configured source');

@@ -24,7 +24,7 @@ export async function runDrills(runtime: Runtime, jobNames: string[], request: D
   if (request.into !== undefined && !(request.into in runtime.config.sources)) {
     throw new VyaError(`--into "${request.into}" is not a configured source`, { code: 'RESTORE_UNKNOWN_TARGET', exitCode: 2, hint: `defined sources: ${Object.keys(runtime.config.sources).join(', ')}` });
   }
-  if (request.into !== undefined) for (const name of names) assertSameType(runtime, name, request.into);
+  if (request.into !== undefined) for (const name of names) await assertSameType(runtime, name, request.into);
   const summaries: DrillSummary[] = [];
   for (const name of names) {
     if (request.signal.aborted) break;
@@ -82,9 +82,14 @@ async function newestSnapshots(runtime: Runtime, job: string, sinkName: string, 
   return [...newest.values()].sort((a, b) => a.unit.name.localeCompare(b.unit.name));
 }
 
-/** --into must be able to take every named job's snapshots: a mismatch is a usage error, before any drill. */
-function assertSameType(runtime: Runtime, job: string, into: string): void {
-  const wanted = runtime.config.sources[runtime.config.jobs[job].source]?.type;
+/**
+ * --into must be able to take every named job's database snapshots: a mismatch is a usage
+ * error, before any drill. Jobs whose snapshots restore into a directory (files) ignore it.
+ */
+async function assertSameType(runtime: Runtime, job: string, into: string): Promise<void> {
+  const own = runtime.config.jobs[job].source;
+  if ((await runtime.source(own).catch(() => undefined))?.restoresInto === 'directory') return;
+  const wanted = runtime.config.sources[own]?.type;
   const given = runtime.config.sources[into].type;
   if (wanted !== undefined && wanted !== given) {
     throw new VyaError(`cannot drill job ${job} (${wanted} snapshots) into source "${into}" of type ${given}`, { code: 'RESTORE_TYPE_MISMATCH', exitCode: 2, hint: `name a ${wanted} source with --into, or drill the jobs one by one` });
