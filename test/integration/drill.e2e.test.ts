@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DrillSummary, ReportModel } from '../../src/plugin-api/index.js';
 import type { Manifest } from '../../src/core/repository/manifest.js';
-import { parseJson, runVya, tempDir } from '../support/cli.js';
+import { parseJson, runVya, tempDir, vyaBin } from '../support/cli.js';
 
 function psql(sql: string, database = 'postgres'): string {
   return execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();
@@ -271,6 +271,24 @@ metrics: { textfile: ./metrics.prom }
     const { result, output } = await drill('busy');
     expect(result.code, result.stderr).to.equal(0);
     expect(output.drills[0].units[0].status).to.equal('passed');
+  });
+
+  it('an interrupted drill (SIGINT during the restore) still drops its scratch database', async () => {
+    const before = scratchPostgres();
+    const child = spawn(process.execPath, [vyaBin, 'drill', 'busy', '-i', identity, '--config', config], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Interrupt once the scratch database exists, i.e. while pg_restore fills it.
+    let seen: string[] = [];
+    const start = Date.now();
+    while (seen.length === 0 && child.exitCode === null && Date.now() - start < 120_000) {
+      seen = scratchPostgres().filter((name) => !before.includes(name));
+      if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(seen, 'the scratch database was seen while the drill ran').to.have.length(1);
+    expect(code).to.equal(130);
+    expect(scratchPostgres()).to.deep.equal(before);
   });
 
   it('--keep leaves the scratch database and prints its name', async () => {
