@@ -8,6 +8,8 @@ import {
   type BackupStream,
   type BackupUnit,
   type CheckItem,
+  type DrillCheckRequest,
+  type DrillCheckResult,
   type Logger,
   type RestorePlan,
   type RestoreRequest,
@@ -15,6 +17,8 @@ import {
   type Source,
 } from 'vya/plugin-api';
 import { listArchive } from './list-archive.js';
+import { checkRestoredTree } from './check-tree.js';
+import { tapListing } from './listing.js';
 import { describeRestoreError } from './restore-errors.js';
 import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';
 import { createEntryFilter, normalizeEntryPath, type PathFilter } from './tar-filter.js';
@@ -98,7 +102,7 @@ export class FilesSource implements Source {
         if (!data.readableEnded) reject(new VyaError(`${unit.name}: archive stream closed early`, { code: 'ABORTED' }));
       });
     });
-    return { data, format: 'tar', completed };
+    return { ...tapListing(data), format: 'tar', completed };
   }
 
   /** Entries are staged and moved into place only after a clean end: no verification read first. */
@@ -124,6 +128,11 @@ export class FilesSource implements Source {
       return describeDryRun(request.unit.name, state, listing);
     }
     return restoreThroughStaging(request, state.directory, overwrite, signal);
+  }
+
+  /** A drill: the restored scratch directory against the listing stored at backup time. */
+  drillCheck(request: DrillCheckRequest, signal: AbortSignal): Promise<DrillCheckResult> {
+    return checkRestoredTree(request, signal);
   }
 
   private rootOf(unit: BackupUnit): string {

@@ -10,6 +10,11 @@ handlebars.registerHelper('percent', (n: number) => percent(Number(n) || 0));
 handlebars.registerHelper('time', (iso: string) => (iso ? shortTime(String(iso)) : '–'));
 handlebars.registerHelper('raw', (html: string) => new Handlebars.SafeString(html));
 handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+// The "last proven restore" cell: when a drill last passed and its restore time, or what the latest one found.
+handlebars.registerPartial(
+  'provenRestore',
+  '<td class="proven {{#if lastDrillFailure}}bad{{else}}{{#if lastProvenRestoreAt}}ok{{/if}}{{/if}}">{{#if lastProvenRestoreAt}}{{time lastProvenRestoreAt}} ({{duration lastProvenRestoreMs}}){{else}}never{{/if}}{{#if lastDrillFailure}}<br><span class="error">last drill failed: {{lastDrillFailure}}</span>{{/if}}</td>',
+);
 // A job that never succeeds is an outage, not a warning.
 handlebars.registerHelper('rateClass', (rate: number) => (rate >= 1 ? 'ok' : rate <= 0 ? 'bad' : 'warn'));
 
