@@ -22,7 +22,7 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 async function main(): Promise<void> {
   if (!(scale > 0) || !(runs >= 1)) throw new Error('VYA_BENCH_SCALE must be > 0 and VYA_BENCH_RUNS >= 1');
   const sizes = sizesAt(scale);
-  const scenarios = SCENARIOS.filter((s) => wanted.length === 0 || wanted.some((w) => s.id === w || s.id.startsWith(`${w}-`) || s.id.startsWith(w)));
+  const scenarios = SCENARIOS.filter((s) => wanted.length === 0 || wanted.some((w) => (w.endsWith('*') ? s.id.startsWith(w.slice(0, -1)) : s.id === w)));
   const available = { postgres: postgresReachable(), mariadb: mariadbReachable(), s3: true };
   const runnable = scenarios.filter((s) => s.needs.every((need) => available[need]));
   for (const s of scenarios) if (!runnable.includes(s)) log(`skipping ${s.id}: needs ${s.needs.filter((n) => !available[n]).join(', ')}`);
