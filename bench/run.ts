@@ -83,6 +83,8 @@ async function startS3(context: BenchContext): Promise<{ stop: () => Promise<voi
   const { S3rverProcess } = await import('../test/support/s3rver.js');
   const server = new S3rverProcess();
   await server.start(['vya-bench']);
+  // An interrupted bench must not leave its S3 server behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.stop().finally(() => process.exit(130)));
   context.s3Env = { ...process.env, AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey };
   await writeVyaConfig(context, { smallDbPattern: `${SMALL_DB_PREFIX}*`, s3Endpoint: server.endpoint });
   return server;
