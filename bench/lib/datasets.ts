@@ -36,17 +36,18 @@ export const PG_DATABASE = 'bench';
 export const MARIADB_DATABASE = 'shop';
 export const SMALL_DB_PREFIX = 'vya_bench_small_';
 
-function psql(sql: string, database = 'postgres'): string {
-  return execFileSync('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();
+function psql(sql: string, database = 'postgres', quiet = false): string {
+  const env = { ...process.env, PGOPTIONS: '-c client_min_messages=warning' };
+  return execFileSync('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', quiet ? 'ignore' : 'inherit'] }).trim();
 }
 
-function mariadb(sql: string, database?: string): string {
-  return execFileSync('mariadb', ['-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, '-N', '-B', ...(database ? [database] : []), '-e', sql], { encoding: 'utf8' }).trim();
+function mariadb(sql: string, database?: string, quiet = false): string {
+  return execFileSync('mariadb', ['-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, '-N', '-B', ...(database ? [database] : []), '-e', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', quiet ? 'ignore' : 'inherit'] }).trim();
 }
 
 export function postgresReachable(): boolean {
   try {
-    return psql('select 1') === '1';
+    return psql('select 1', 'postgres', true) === '1';
   } catch {
     return false;
   }
@@ -54,7 +55,7 @@ export function postgresReachable(): boolean {
 
 export function mariadbReachable(): boolean {
   try {
-    return mariadb('select 1') === '1';
+    return mariadb('select 1', undefined, true) === '1';
   } catch {
     return false;
   }
@@ -63,7 +64,7 @@ export function mariadbReachable(): boolean {
 /** A dataset is rebuilt only when its recorded spec differs (idempotent across bench runs). */
 function pgSpecOf(database: string): string | undefined {
   try {
-    return psql('select spec from vya_bench_spec', database);
+    return psql('select spec from vya_bench_spec', database, true);
   } catch {
     return undefined;
   }
@@ -89,7 +90,7 @@ export function ensureMariadbShop(sizes: DatasetSizes, log: (line: string) => vo
   const spec = JSON.stringify({ orders: sizes.mariadbOrders });
   let current: string | undefined;
   try {
-    current = mariadb('select spec from vya_bench_spec', MARIADB_DATABASE);
+    current = mariadb('select spec from vya_bench_spec', MARIADB_DATABASE, true);
   } catch {
     current = undefined;
   }
