@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDumpLikeFile } from '../dump-like-data.js';
 import { ensureFilesTree } from './files-tree.js';
@@ -129,6 +129,7 @@ export async function ensureBigDump(directory: string, bytes: number, log: (line
   const marker = join(directory, '..', '.vya-bench-bigdump');
   if ((await readFile(marker, 'utf8').catch(() => '')) === String(bytes) && (await stat(path).catch(() => undefined))?.size) return;
   log(`writing a ${(bytes / 1024 ** 3).toFixed(2)} GiB dump-like file`);
+  await rm(marker, { force: true });
   await mkdir(directory, { recursive: true });
   await writeDumpLikeFile(path, bytes);
   await writeFile(marker, String(bytes));

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDumpLikeFile } from '../dump-like-data.js';
 
@@ -17,9 +17,12 @@ const MARKER = '.vya-bench-tree.json';
  * text-like data (median ~4 KiB), 100 to a directory, three levels deep.
  */
 export async function ensureFilesTree(root: string, spec: FilesTreeSpec): Promise<void> {
-  const marker = join(root, '..', `${MARKER}`);
+  const marker = join(root, '..', MARKER);
   const wanted = JSON.stringify(spec);
   if ((await readFile(marker, 'utf8').catch(() => '')) === wanted) return;
+  // A tree of another size (or a half-written one) goes first: no files of it may remain.
+  await rm(marker, { force: true });
+  await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   let state = 2463534242;
   const random = () => {
