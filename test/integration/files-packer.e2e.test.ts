@@ -128,4 +128,21 @@ jobs:
     const run = await backupAndRestore('tree', 'auto', { PATH: `${bin}:${process.env.PATH ?? ''}` });
     expect(run.restored).to.deep.equal(wanted);
   });
+
+  it('a tar that fails mid-archive fails the unit with its message, and nothing is stored', async () => {
+    const bin = join(dir.path, 'failing-tar-bin');
+    await mkdir(bin, { recursive: true });
+    // Claims to be GNU tar, reads a little of the name list, then fails as tar does (exit 2).
+    await writeFile(join(bin, 'tar'), '#!/bin/sh\nif [ "$1" = --version ]; then echo "tar (GNU tar) 1.34"; exit 0; fi\nhead -c 100 > /dev/null\necho "tar: ./dir: Cannot savedir: Input/output error" >&2\nexit 2\n', { mode: 0o755 });
+    // More names than a pipe holds, so that vya is still writing them when tar gives up.
+    await mkdir(join(tree(), 'bulk'));
+    for (let i = 0; i < 3000; i++) await writeFile(join(tree(), 'bulk', `many-${i}-${'n'.repeat(40)}.txt`), '');
+    const before = parseJson<unknown[]>(await runVya(['snapshots', '--job', 'tree', '--json', '--config', config], { env: env('auto'), cwd: dir.path })).length;
+    const result = await runVya(['backup', 'tree', '--config', config], { env: env('auto', { PATH: `${bin}:${process.env.PATH ?? ''}` }), cwd: dir.path });
+    expect(result.code, result.stdout + result.stderr).to.not.equal(0);
+    expect(result.stderr).to.match(/tar failed \(exit 2\): \.\/dir: Cannot savedir: Input\/output error/);
+    const after = parseJson<unknown[]>(await runVya(['snapshots', '--job', 'tree', '--json', '--config', config], { env: env('auto'), cwd: dir.path })).length;
+    expect(after).to.equal(before);
+    expect(execFileSync('find', [join(dir.path, 'repo'), '-name', '*partial*'], { encoding: 'utf8' }).trim()).to.equal('');
+  });
 });

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -59,10 +58,10 @@ export function packWithGnuTar(root: string, events: PackEvents, signal: AbortSi
   });
   spawned.catch((error: Error) => output.destroy(new VyaError(`cannot run tar: ${error.message}`, { code: 'ARCHIVE_FAILED', hint: 'install GNU tar or set VYA_FILES_PACKER=node-tar' })));
   child.stdout.pipe(output);
-  writeNames(root, events, child.stdin, signal).catch((error: unknown) => {
-    child.stdin.destroy();
-    output.destroy(error as Error);
-  });
+  // When tar stops reading (it failed), writing the names fails with EPIPE: tar's exit status
+  // and message are the error to report, through the gate.
+  child.stdin.on('error', () => {});
+  writeNames(root, events, child.stdin, signal).catch((error: unknown) => output.destroy(error as Error));
   return output;
 }
 
@@ -104,7 +103,7 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
   events.counts.entries++;
   const pending = [''];
   for (let done = 1; pending.length > 0; done++) {
-    if (signal.aborted) return;
+    if (signal.aborted || stdin.destroyed) return;
     const directory = pending.pop() as string;
     for (const entry of readDirectory(root, directory, events)) {
       const path = directory ? `${directory}/${entry.name}` : entry.name;
@@ -126,11 +125,20 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
     if (done % 32 === 0) await yieldToLoop();
   }
   await send(stdin, batch);
-  stdin.end();
+  if (!stdin.destroyed) stdin.end();
 }
 
 async function send(stdin: Writable, text: string): Promise<void> {
-  if (text && !stdin.write(text)) await once(stdin, 'drain');
+  if (!text || stdin.destroyed || stdin.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      stdin.off('drain', done);
+      stdin.off('close', done);
+      resolve();
+    };
+    stdin.on('drain', done);
+    stdin.on('close', done);
+  });
 }
 
 function readDirectory(root: string, directory: string, events: PackEvents): Dirent[] {
