@@ -42,6 +42,8 @@ const pgConn = `-h ${PG.host} -p ${PG.port} -U ${PG.user}`;
 const myConn = `-h ${MARIADB.host} -P ${MARIADB.port} -u ${MARIADB.user}`;
 const MYSQL_DUMP_OPTIONS = '--single-transaction --quick --routines --triggers --events --hex-blob --default-character-set=utf8mb4 --no-tablespaces --skip-lock-tables';
 
+// Restore and verify name the local sink: the reference reads a local file, and without
+// --sink vya would also look in (and load the client of) the S3 sink of the bench's config.
 const vyaRun = (c: BenchContext, args: string) => `${vyaTime(`node ${c.vya} ${args} --config ${c.config}`)} > /dev/null`;
 const out = (c: BenchContext) => join(c.root, 'out');
 const sealed = (c: BenchContext, compressor: string) => `${compressor ? `${compressor} | ` : ''}age -r ${c.recipient} | tee ${out(c)} | sha256sum > /dev/null`;
@@ -144,7 +146,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'verify the PostgreSQL snapshot vs age -d | zstd -d | sha256sum',
     needs: ['postgres'],
     setup: (c) => ensureSnapshot(c, 'pg'),
-    vya: (c) => vyaRun(c, `verify ${latestId(c, 'pg')} -i ${c.identityFile}`),
+    vya: (c) => vyaRun(c, `verify ${latestId(c, 'pg')} --sink repo -i ${c.identityFile}`),
     reference: (c) => `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -d | sha256sum > /dev/null`,
     bytes: (c) => dumpBytes(c, 'pg'),
     target: 'ratio ≤ 1.10',
@@ -155,7 +157,7 @@ export const SCENARIOS: Scenario[] = [
     needs: ['postgres'],
     setup: (c) => ensureSnapshot(c, 'pg'),
     prepare: () => dropRestoreTargets(),
-    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore -i ${c.identityFile}`),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --sink repo -i ${c.identityFile}`),
     reference: (c) =>
       `createdb ${pgConn} vya_bench_restore_ref && age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc | pg_restore ${pgConn} --no-password --exit-on-error --single-transaction -d vya_bench_restore_ref`,
     bytes: (c) => dumpBytes(c, 'pg'),
@@ -170,7 +172,7 @@ export const SCENARIOS: Scenario[] = [
       execFileSync('bash', ['-o', 'pipefail', '-c', `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc > ${join(c.root, 'plain.dump')}`]);
     },
     prepare: () => dropRestoreTargets(),
-    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 -i ${c.identityFile}`),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 --sink repo -i ${c.identityFile}`),
     reference: (c) => `createdb ${pgConn} vya_bench_restore_ref && pg_restore ${pgConn} --no-password --exit-on-error -j2 -d vya_bench_restore_ref ${join(c.root, 'plain.dump')}`,
     bytes: (c) => dumpBytes(c, 'pg'),
     target: 'ratio ≤ 1.15',
@@ -181,7 +183,7 @@ export const SCENARIOS: Scenario[] = [
     needs: [],
     setup: (c) => ensureSnapshot(c, 'files'),
     prepare: (c) => rmSync(join(c.root, 'restored'), { recursive: true, force: true }),
-    vya: (c) => vyaRun(c, `restore ${latestId(c, 'files')} --to ${join(c.root, 'restored')} -i ${c.identityFile}`),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'files')} --to ${join(c.root, 'restored')} --sink repo -i ${c.identityFile}`),
     reference: (c) => `mkdir -p ${join(c.root, 'restored')} && age -d -i ${c.identityFile} ${latestObject(c, 'files')} | zstd -q -d | tar -x -C ${join(c.root, 'restored')}`,
     bytes: (c) => treeBytes(c.filesRoot),
   },
