@@ -50,7 +50,7 @@ const sealed = (c: BenchContext, compressor: string) => `${compressor ? `${compr
 
 /** The newest stored object of a job in the local repository. */
 export function latestObject(c: BenchContext, job: string): string {
-  const found = execFileSync('find', [join(c.root, 'repo', 'data', job), '-type', 'f', '-name', '*.age'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
+  const found = execFileSync('find', [join(c.root, 'repo', 'data', job), '-type', 'f', '-name', '*.age'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').filter(Boolean).sort();
   if (found.length === 0) throw new Error(`no stored object for job ${job}`);
   return found[found.length - 1];
 }
