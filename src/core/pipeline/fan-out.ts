@@ -54,8 +54,9 @@ export class FanOut extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // The consumers learn of a failure upstream from their own abort signal, or from this.
-    for (const branch of this.live()) branch.stream.destroy(error ?? undefined);
+    // After a normal finish (autoDestroy) the branches still drain to their consumers; after
+    // a failure upstream they end with it, so no consumer commits a truncated object.
+    if (error) for (const branch of this.live()) branch.stream.destroy(error);
     callback(error);
   }
 

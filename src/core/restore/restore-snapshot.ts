@@ -39,7 +39,8 @@ export async function restoreSnapshot(runtime: Runtime, reference: string, optio
   assertEncryptionAsConfigured(runtime, manifest, options.allowUnencrypted === true);
   const outcome = await withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'restore', 'shared', () => restoreLocked(runtime, manifest, repository.sink, options, signal));
   // A snapshot may be held by several sinks: say which one was read.
-  return { ...outcome, sink: repository.sinkName, summary: `${outcome.summary} (from sink ${repository.sinkName})` };
+  const [first, ...rest] = outcome.summary.split('\n');
+  return { ...outcome, sink: repository.sinkName, summary: [`${first} (from sink ${repository.sinkName})`, ...rest].join('\n') };
 }
 
 /** The restore itself, under a shared lock that keeps prune from removing the snapshot meanwhile. */
