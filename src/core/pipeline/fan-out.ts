@@ -18,7 +18,12 @@ export class FanOut extends Writable {
   constructor(count: number, options: { highWaterMark?: number } = {}) {
     super({ highWaterMark: options.highWaterMark });
     if (count < 1) throw new RangeError('a fan-out needs at least one branch');
-    this.branches = Array.from({ length: count }, () => ({ stream: new PassThrough({ highWaterMark: options.highWaterMark }) }));
+    this.branches = Array.from({ length: count }, () => {
+      const stream = new PassThrough({ highWaterMark: options.highWaterMark });
+      // A branch's failure is its consumer's to report (its put rejects); unheard, it would crash the process.
+      stream.on('error', () => {});
+      return { stream };
+    });
   }
 
   /** The stream consumer `index` reads. */
@@ -41,8 +46,9 @@ export class FanOut extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // A consumer may have destroyed its branch before its failure reaches detach: skip it meanwhile.
     const waits = this.live()
-      .filter((branch) => !branch.stream.write(chunk))
+      .filter((branch) => !branch.stream.destroyed && !branch.stream.write(chunk))
       .map(roomIn);
     if (waits.length === 0) callback();
     else void Promise.all(waits).then(() => callback());
@@ -68,6 +74,7 @@ export class FanOut extends Writable {
 /** Resolves when the branch drains, or is closed (detached or destroyed): never hangs on a dead consumer. */
 function roomIn(branch: Branch): Promise<void> {
   return new Promise((resolve) => {
+    if (branch.stream.destroyed) return resolve();
     const done = () => {
       branch.stream.off('drain', done);
       branch.stream.off('close', done);
