@@ -300,6 +300,11 @@ jobs:
     const fromS3 = await vya(['restore', snapshot.id, '--to', 'pg', '--database', `${db}_back`, '--dry-run', '--sink', 's3']);
     expect(fromS3.code, fromS3.stderr).to.equal(0);
     expect(fromS3.stdout).to.match(/\(from sink s3\)/);
+    const verify = await vya(['verify', snapshot.id]);
+    expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
+    expect(verify.stdout).to.match(new RegExp(`^ok\\s+${snapshot.id}\\s+pg/\\S+\\s+sink local1\\s`, 'm'));
+    const verifyS3 = await vya(['verify', snapshot.id, '--sink', 's3']);
+    expect(verifyS3.stdout).to.match(/\s+sink s3\s/);
   });
 
   it('forget: refuses without a terminal unless --yes, refuses unknown ids removing nothing, removes from one sink or from all', async () => {
