@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { parseJson, repoRoot, runVya, tempDir, vyaBin, type CliResult } from '../support/cli.js';
+import { runVyaOnTerminal } from '../support/pty.js';
 import { S3rverProcess } from '../support/s3rver.js';
 
 const psql = (sql: string, database = 'postgres') => execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();
@@ -331,5 +332,19 @@ jobs:
     expect(await listed(['--job', 'pg'])).to.deep.equal([]);
     expect(await filesUnder(join(dir.path, 'local1', 'data', 'pg'))).to.deep.equal([]);
     expect(await filesUnder(join(dir.path, 'local2', 'data', 'pg'))).to.deep.equal([]);
+  });
+
+  it('forget on a terminal lists the copies and asks: no keeps them, yes removes them', async () => {
+    const [snapshot] = await listed(['--job', 'big']);
+    expect(snapshot.sinks).to.include('local2');
+    const args = ['forget', snapshot.id, '--sink', 'local2', '--config', config];
+    const declined = await runVyaOnTerminal(args, [{ expect: /remove 1 snapshot copy for good\?/, send: 'n\r' }], { env: env() });
+    expect(declined.code, declined.screen).to.equal(1);
+    expect(declined.screen).to.match(new RegExp(`${snapshot.id}\\s+big/\\S+\\s+sink local2`));
+    expect(declined.screen).to.match(/not confirmed: nothing removed/);
+    expect((await listed(['--job', 'big']))[0].sinks).to.include('local2');
+    const confirmed = await runVyaOnTerminal(args, [{ expect: /remove 1 snapshot copy for good\?/, send: 'y\r' }], { env: env() });
+    expect(confirmed.code, confirmed.screen).to.equal(0);
+    expect((await listed(['--job', 'big']))[0].sinks).to.not.include('local2');
   });
 });
