@@ -35,14 +35,16 @@ export default class Backup extends VyaCommand {
 
 function describePlan(plan: DryRunPlan): string {
   if (plan.error) return `${plan.job}: cannot plan: ${plan.error}`;
-  return `${plan.job}: ${plan.units.length} unit(s) from ${plan.source} to ${plan.sink}: ${plan.units.map((u) => u.unit).join(', ') || '(none)'}`;
+  return `${plan.job}: ${plan.units.length} unit(s) from ${plan.source} to ${plan.sinks.join(', ')}: ${plan.units.map((u) => u.unit).join(', ') || '(none)'}`;
 }
 
 function describeRun(run: RunSummary): string {
   const lines = [`${run.job}: ${run.outcome}: ${run.totals.succeeded}/${run.totals.units} unit(s), ${formatBytes(run.totals.rawBytes)} read, ${formatBytes(run.totals.storedBytes)} stored`];
   if (run.error) lines.push(`  error: ${run.error}`);
   for (const unit of run.units) {
-    lines.push(unit.status === 'succeeded' ? `  ok      ${unit.unit}  ${unit.snapshotId}` : `  FAILED  ${unit.unit}  ${unit.error}`);
+    if (unit.status === 'succeeded') lines.push(`  ok      ${unit.unit}  ${unit.snapshotId}`);
+    else if (unit.status === 'partial') lines.push(`  PARTIAL ${unit.unit}  ${unit.snapshotId}  ${unit.error}`);
+    else lines.push(`  FAILED  ${unit.unit}  ${unit.error}`);
   }
   return lines.join('\n');
 }

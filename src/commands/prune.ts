@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { VyaError } from '../plugin-api/index.js';
 import { VyaCommand } from '../base-command.js';
-import { pruneJob, type PruneReport } from '../core/retention/prune.js';
+import { pruneJobEverywhere, type PruneReport } from '../core/retention/prune.js';
 import { parseDurationMs } from '../core/retention/duration.js';
 
 export default class Prune extends VyaCommand {
@@ -26,9 +26,10 @@ export default class Prune extends VyaCommand {
     const options = { dryRun: flags['dry-run'], orphansOlderThanMs: flags.orphans ? parseDurationMs(flags.orphans) : undefined, lockWaitMs: parseDurationMs(flags['lock-wait']) };
     const reports: PruneReport[] = [];
     for (const job of jobs) {
-      const report = await pruneJob(runtime, job, options);
-      reports.push(report);
-      this.log(describe(report));
+      for (const report of await pruneJobEverywhere(runtime, job, options)) {
+        reports.push(report);
+        this.log(describe(report));
+      }
     }
     return { ok: true, jobs: reports };
   }

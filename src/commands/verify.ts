@@ -30,7 +30,8 @@ export default class Verify extends VyaCommand {
     const results = [...listing.problems.map(manifestFailure), ...(await verifySnapshots(runtime, listing.snapshots, options, this.abortSignal))];
     for (const r of results) {
       const detail = r.ok ? r.note : r.error;
-      this.log(`${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.job}/${r.unit}  ${detail}`);
+      // A snapshot may be held by several sinks: each line says which copy was read.
+      this.log(`${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.job}/${r.unit}  sink ${r.sink}  ${detail}`);
     }
     const ok = results.every((r) => r.ok);
     this.log(`${results.filter((r) => r.ok).length}/${results.length} snapshot(s) verified`);

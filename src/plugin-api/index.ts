@@ -3,7 +3,7 @@ export { formatBytes } from './format.js';
 export { VyaError, NotFoundError, isNotFound, errorMessage, unreachableError } from './errors.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
-export type { Notifier, RunEvent, RunOutcome, RunSummary, UnitResult, UnitStatus } from './notifier.js';
+export type { Notifier, RunEvent, RunOutcome, RunSummary, SinkResult, UnitResult, UnitStatus } from './notifier.js';
 export type {
   JsonSchema,
   NotifierDefinition,

@@ -2,15 +2,27 @@ import type { DrillSummary } from './drill.js';
 import type { CheckItem } from './check.js';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'partial';
-export type UnitStatus = 'succeeded' | 'failed';
+/** 'partial': stored in some of the job's sinks, failed in others (see `sinks`). */
+export type UnitStatus = 'succeeded' | 'failed' | 'partial';
+
+/** What happened to one unit in one of its job's sinks. */
+export interface SinkResult {
+  sink: string;
+  status: 'succeeded' | 'failed';
+  /** Already redacted. */
+  error?: string;
+}
 
 /** What happened to one unit in a run. */
 export interface UnitResult {
   job: string;
   source: string;
+  /** The job's sink; with several, their names joined by ", " (each one's outcome is in `sinks`). */
   sink: string;
   unit: string;
   status: UnitStatus;
+  /** Per sink, when the job writes to several. */
+  sinks?: SinkResult[];
   snapshotId?: string;
   startedAt: string;
   finishedAt: string;

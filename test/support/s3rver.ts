@@ -16,8 +16,30 @@ export class S3rverProcess {
   readonly endpoint = `http://127.0.0.1:${this.port}`;
   readonly credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+  private buckets: string[] = [];
+
   async start(buckets: string[]): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'vya-s3rver-'));
+    this.buckets = buckets;
+    await this.launch();
+  }
+
+  /** Kills the server as a crash or an outage would, keeping its data for `restart`. */
+  async crash(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts the server again on the same port and data, after `crash`. */
+  async restart(): Promise<void> {
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const buckets = this.buckets;
     // s3rver encrypts list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
     const args = ['--openssl-legacy-provider', join(repoRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '--silent', '--no-vhost-buckets'];
     for (const bucket of buckets) args.push('--configure-bucket', bucket);

@@ -100,6 +100,17 @@ describe('config validation', () => {
     expect(problems[1]).to.match(/jobs\.nightly\.notify\[0\]: no notifier named "ops"/);
   });
 
+  it('takes several sinks as sinks: [a, b]; the first is the job\'s sink; both keys, neither, a repeat or an unknown name is an error', () => {
+    const two = valid.replace('  disk: { type: local, path: /backups }', '  disk: { type: local, path: /backups }\n  far: { type: local, path: /far }');
+    const loaded = checkConfig(ConfigDocument.parse(two.replace('sink: disk,', 'sinks: [far, disk],'), 'vya.yml'), registry);
+    expect(loaded.config.jobs.nightly).to.deep.include({ sink: 'far', sinks: ['far', 'disk'] });
+    expect(problemsOf(two.replace('sink: disk,', 'sink: disk, sinks: [far],'))).to.deep.equal(['vya.yml:8:46: jobs.nightly: set either "sink" or "sinks", not both (one sink: sink: NAME; several: sinks: [A, B])']);
+    expect(problemsOf(two.replace('sink: disk,', ''))[0]).to.match(/jobs\.nightly: missing required key "sink" \(or "sinks" for several\)/);
+    expect(problemsOf(two.replace('sink: disk,', 'sinks: [disk, disk],'))[0]).to.match(/jobs\.nightly\.sinks: must NOT have duplicate items/);
+    expect(problemsOf(two.replace('sink: disk,', 'sinks: [disk, farr],'))).to.deep.equal(['vya.yml:8:41: jobs.nightly.sinks[1]: no sink named "farr" (defined: disk, far)']);
+    expect(problemsOf(two.replace('sink: disk,', 'sinks: [],'))[0]).to.match(/jobs\.nightly\.sinks: /);
+  });
+
   it('reports YAML syntax errors with a position', () => {
     expect(() => ConfigDocument.parse('sources:\n  app: { type: files\n', 'bad.yml')).to.throw(/^bad\.yml:\d+:\d+: not valid YAML\/JSON/);
   });

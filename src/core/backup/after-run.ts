@@ -3,7 +3,7 @@ import { errorMessage, type RunEvent, type RunSummary } from '../../plugin-api/i
 import { HistoryStore } from '../history/history-store.js';
 import { publishMetrics, type MetricsConfig } from '../metrics/prometheus.js';
 import { dispatchNotifications } from '../notify/dispatch.js';
-import { pruneJob } from '../retention/prune.js';
+import { pruneJobEverywhere } from '../retention/prune.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -51,8 +51,9 @@ async function pruneAfterRun(runtime: Runtime, run: RunSummary): Promise<void> {
   const job = runtime.config.jobs[run.job];
   if (!job?.prune || run.outcome !== 'succeeded') return;
   try {
-    const report = await pruneJob(runtime, run.job, { dryRun: false, lockWaitMs: 60_000 });
-    runtime.logger.info(`${run.job}: pruned ${report.removed} snapshot(s), kept ${report.kept}`);
+    for (const report of await pruneJobEverywhere(runtime, run.job, { dryRun: false, lockWaitMs: 60_000 })) {
+      runtime.logger.info(`${run.job}: pruned ${report.removed} snapshot(s) in sink ${report.sink}, kept ${report.kept}`);
+    }
   } catch (error) {
     // The backup itself succeeded; a failed prune is reported, and retried by the next run.
     runtime.logger.warn(`${run.job}: prune after backup failed: ${runtime.redactor.redact(errorMessage(error))}`);

@@ -1,4 +1,5 @@
 import { errorMessage, VyaError, type RunSummary } from '../../plugin-api/index.js';
+import { jobSinks } from '../config/job-sinks.js';
 import type { ProgressLine } from '../progress.js';
 import type { Runtime } from '../runtime.js';
 import { afterRun } from './after-run.js';
@@ -58,6 +59,6 @@ async function planOrProblem(runtime: Runtime, name: string, signal: AbortSignal
     return await planJob(runtime, name, signal);
   } catch (error) {
     const job = runtime.config.jobs[name];
-    return { job: name, source: job.source, sink: job.sink, units: [], error: runtime.redactor.redact(errorMessage(error)) };
+    return { job: name, source: job.source, sink: job.sink, sinks: jobSinks(job), units: [], error: runtime.redactor.redact(errorMessage(error)) };
   }
 }

@@ -3,13 +3,13 @@ import pLimit from 'p-limit';
 import { errorMessage, VyaError, type BackupUnit, type RunOutcome, type RunSummary, type UnitResult } from '../../plugin-api/index.js';
 import type { JobConfig } from '../config/types.js';
 import { runClosingHooks, runHooks } from '../hooks/run-hooks.js';
-import { backupUnit } from '../pipeline/backup-unit.js';
+import { jobSinks } from '../config/job-sinks.js';
+import { backupUnitToSinks } from '../pipeline/backup-unit.js';
 import { DEFAULT_COMPRESSION } from '../pipeline/compression.js';
 import { planEncryption } from '../pipeline/encryption.js';
 import type { ProgressLine } from '../progress.js';
-import { RepositoryLocks, type HeldLock } from '../locks/repository-lock.js';
 import { dataKey } from '../repository/keys.js';
-import { Repository } from '../repository/repository.js';
+import { lockSinks, openSinks, sinkResults } from './job-sinks.js';
 import { newRunId } from '../repository/snapshot-id.js';
 import type { Runtime } from '../runtime.js';
 
@@ -23,6 +23,8 @@ export interface DryRunPlan {
   job: string;
   source: string;
   sink: string;
+  /** Every sink the job writes to (`sink` is the first). */
+  sinks: string[];
   units: { unit: string; kind: string; key: string }[];
   /** Why the job could not be planned (nothing else is known about it then). */
   error?: string;
@@ -32,13 +34,14 @@ export interface DryRunPlan {
 export async function planJob(runtime: Runtime, jobName: string, signal: AbortSignal): Promise<DryRunPlan> {
   const job = jobOf(runtime, jobName);
   const source = await runtime.source(job.source);
-  await runtime.sink(job.sink);
+  for (const sink of jobSinks(job)) await runtime.sink(sink);
   await planEncryption(await runtime.resolveSecrets(job.encryption, `jobs.${jobName}.encryption`), runtime.configDir);
   const units = await source.discover(signal);
   return {
     job: jobName,
     source: job.source,
     sink: job.sink,
+    sinks: jobSinks(job),
     units: units.map((unit) => ({ unit: unit.name, kind: unit.kind, key: dataKey(jobName, unit.name, '<snapshot-id>', '...') })),
   };
 }
@@ -57,7 +60,7 @@ export async function runJob(runtime: Runtime, jobName: string, options: JobRunO
     await runHooks('before', hooks, { job: jobName, runId }, { ...hookOptions, signal: options.signal });
     const context = await prepareJob(runtime, jobName, job);
     const units = await context.source.discover(options.signal);
-    log.info(`${units.length} unit(s) to back up from ${job.source} to ${job.sink}`);
+    log.info(`${units.length} unit(s) to back up from ${job.source} to ${jobSinks(job).join(', ')}`);
     const limit = pLimit(job.concurrency ?? sourceConcurrency(runtime, job) ?? 2);
     await Promise.all(units.map((unit) => limit(() => backupOne(runtime, jobName, job, context, unit, runId, options).then((result) => results.push(result)))));
   } catch (error) {
@@ -71,14 +74,14 @@ type JobContext = Awaited<ReturnType<typeof prepareJob>>;
 
 async function prepareJob(runtime: Runtime, jobName: string, job: JobConfig) {
   const source = await runtime.source(job.source);
-  const sink = await runtime.sink(job.sink);
+  const sinks = await openSinks(runtime, jobSinks(job));
   const encryption = await planEncryption(await runtime.resolveSecrets(job.encryption, `jobs.${jobName}.encryption`), runtime.configDir);
   const sourceType = runtime.config.sources[job.source].type;
-  const sinkType = runtime.config.sinks[job.sink].type;
+  const sinkTypes = jobSinks(job).map((name) => runtime.config.sinks[name].type);
   const plugins = Object.fromEntries(
-    [runtime.registry.pluginOf('sources', sourceType), runtime.registry.pluginOf('sinks', sinkType)].map((plugin) => [plugin.name, plugin.version]),
+    [runtime.registry.pluginOf('sources', sourceType), ...sinkTypes.map((type) => runtime.registry.pluginOf('sinks', type))].map((plugin) => [plugin.name, plugin.version]),
   );
-  return { source, sourceType, sink, encryption, plugins, repository: new Repository(sink, job.sink, runtime.logger), locks: new RepositoryLocks(sink, runtime.logger) };
+  return { source, sourceType, sinks, encryption, plugins };
 }
 
 async function backupOne(
@@ -92,17 +95,19 @@ async function backupOne(
 ): Promise<UnitResult> {
   const startedAt = new Date();
   const label = `${jobName}/${unit.name}`;
-  const base = { job: jobName, source: job.source, sink: job.sink, unit: unit.name, startedAt: startedAt.toISOString() };
+  const base = { job: jobName, source: job.source, sink: context.sinks.map((sink) => sink.name).join(', '), unit: unit.name, startedAt: startedAt.toISOString() };
   const onProgress = options.progress?.start(label);
-  let lock: HeldLock | undefined;
+  const locked = await lockSinks(context.sinks, jobName, unit.name);
   try {
-    lock = await context.locks.acquire(jobName, unit.name, 'backup');
-    const manifest = await backupUnit({
+    if (locked.held.length === 0) throw locked.failures[0].error;
+    const [first, ...rest] = locked.held.map((held) => held.target);
+    const stored = await backupUnitToSinks({
       job: jobName,
       runId,
       source: { name: job.source, type: context.sourceType, instance: context.source },
-      sink: { name: job.sink, instance: context.sink },
-      repository: context.repository,
+      sink: { name: first.name, instance: first.instance },
+      repository: first.repository,
+      alsoTo: rest,
       unit,
       compression: job.compression ?? DEFAULT_COMPRESSION,
       encryption: context.encryption,
@@ -112,14 +117,28 @@ async function backupOne(
       signal: options.signal,
       onProgress,
     });
-    runtime.logger.info(`${label}: snapshot ${manifest.id} stored (${manifest.raw_bytes} bytes raw, ${manifest.stored_bytes} stored)`);
-    return { ...base, ...finished(startedAt), status: 'succeeded', snapshotId: manifest.id, rawBytes: manifest.raw_bytes, storedBytes: manifest.stored_bytes };
+    const manifest = stored.manifests[0];
+    const failures = [...locked.failures, ...stored.failures].map((failure) => ({ sink: failure.sink, error: runtime.redactor.redact(errorMessage(failure.error)) }));
+    const where = context.sinks.length > 1 ? ` in ${stored.manifests.map((m) => m.sink).join(', ')}` : '';
+    runtime.logger.info(`${label}: snapshot ${manifest.id} stored${where} (${manifest.raw_bytes} bytes raw, ${manifest.stored_bytes} stored)`);
+    for (const failure of failures) runtime.logger.error(`${label}: not stored in sink ${failure.sink}: ${failure.error}`);
+    return {
+      ...base,
+      ...finished(startedAt),
+      status: failures.length > 0 ? 'partial' : 'succeeded',
+      snapshotId: manifest.id,
+      rawBytes: manifest.raw_bytes,
+      storedBytes: manifest.stored_bytes,
+      ...(failures.length > 0 ? { error: failures.map((failure) => `sink ${failure.sink}: ${failure.error}`).join('; ') } : {}),
+      ...(context.sinks.length > 1 ? { sinks: sinkResults(context.sinks, failures) } : {}),
+    };
   } catch (error) {
     const message = runtime.redactor.redact(errorMessage(error));
     runtime.logger.error(message.startsWith(`${label}:`) ? message : `${label}: ${message}`);
-    return { ...base, ...finished(startedAt), status: 'failed', rawBytes: 0, storedBytes: 0, error: message };
+    const sinks = context.sinks.length > 1 ? { sinks: context.sinks.map((sink) => ({ sink: sink.name, status: 'failed' as const, error: message })) } : {};
+    return { ...base, ...finished(startedAt), status: 'failed', rawBytes: 0, storedBytes: 0, error: message, ...sinks };
   } finally {
-    await lock?.release();
+    await Promise.all(locked.held.map((held) => held.lock.release()));
     options.progress?.finish(label);
   }
 }
@@ -131,8 +150,9 @@ function finished(startedAt: Date): { finishedAt: string; durationMs: number } {
 
 function summarize(runId: string, job: string, startedAt: Date, units: UnitResult[], error: string | undefined): RunSummary {
   const failed = units.filter((unit) => unit.status === 'failed').length;
+  const partial = units.filter((unit) => unit.status === 'partial').length;
   const succeeded = units.length - failed;
-  const outcome: RunOutcome = error !== undefined || (failed > 0 && succeeded === 0) ? 'failed' : failed > 0 ? 'partial' : 'succeeded';
+  const outcome: RunOutcome = error !== undefined || (failed > 0 && succeeded === 0) ? 'failed' : failed + partial > 0 ? 'partial' : 'succeeded';
   units.sort((a, b) => a.unit.localeCompare(b.unit));
   return {
     runId,

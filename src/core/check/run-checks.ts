@@ -1,6 +1,7 @@
 import { errorMessage, type BackupUnit, type CheckItem } from '../../plugin-api/index.js';
 import { planEncryption } from '../pipeline/encryption.js';
 import type { Runtime } from '../runtime.js';
+import { jobSinks } from '../config/job-sinks.js';
 import { probeSink } from './sink-probe.js';
 
 /**
@@ -44,7 +45,7 @@ export async function runChecks(runtime: Runtime, signal: AbortSignal, only?: { 
     await guard(`job ${name}`, async () => {
       const plan = await planEncryption(await runtime.resolveSecrets(job.encryption, `jobs.${name}.encryption`), runtime.configDir);
       const encryption = plan ? (plan.passphrase !== undefined ? 'age passphrase' : `age, ${plan.recipients.length} recipient(s)`) : 'not encrypted';
-      return [{ name: `job ${name}`, ok: true, detail: `${job.source} → ${job.sink}, ${job.compression?.algorithm ?? 'zstd'}, ${encryption}` }];
+      return [{ name: `job ${name}`, ok: true, detail: `${job.source} → ${jobSinks(job).join(', ')}, ${job.compression?.algorithm ?? 'zstd'}, ${encryption}` }];
     });
   }
   return redacted(runtime, items);

@@ -5,7 +5,7 @@ import { checkValues } from './check-values.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, NAME_MESSAGE } from './schema.js';
 import { formatPath, validateAgainstSchema, type SchemaProblem } from './schema-validator.js';
-import type { InstanceConfig, VyaConfig } from './types.js';
+import type { InstanceConfig, JobConfig, VyaConfig } from './types.js';
 
 export interface LoadedConfig {
   config: VyaConfig;
@@ -73,8 +73,14 @@ function normalize(data: Partial<VyaConfig>): VyaConfig {
     sources: data.sources ?? {},
     sinks: data.sinks ?? {},
     notifiers: data.notifiers ?? {},
-    jobs: data.jobs ?? {},
+    jobs: Object.fromEntries(Object.entries(data.jobs ?? {}).map(([name, job]) => [name, withFirstSink(job)])),
   };
+}
+
+/** `sinks: [a, b]` alone: `sink` is the first, for the code that needs one sink (labels, plans). */
+function withFirstSink(job: JobConfig): JobConfig {
+  if (job.sink !== undefined || !Array.isArray(job.sinks) || typeof job.sinks[0] !== 'string') return job;
+  return { ...job, sink: job.sinks[0] };
 }
 
 function checkInstances(config: VyaConfig, document: ConfigDocument, registry: Registry): string[] {
@@ -112,7 +118,10 @@ function checkReferences(config: VyaConfig, document: ConfigDocument): string[] 
   };
   for (const [name, job] of Object.entries(config.jobs)) {
     expect(['jobs', name, 'source'], job.source, 'sources');
+    const written = isMapping(raw.jobs) && isMapping(raw.jobs[name]) ? raw.jobs[name] : {};
+    lines.push(...sinkChoiceProblems(document, name, written));
     expect(['jobs', name, 'sink'], job.sink, 'sinks');
+    if (Array.isArray(job.sinks)) job.sinks.forEach((sink, i) => expect(['jobs', name, 'sinks', i], sink, 'sinks'));
     (job.notify ?? []).forEach((notifier, i) => expect(['jobs', name, 'notify', i], notifier, 'notifiers'));
     if (job.drill?.into !== undefined) expect(['jobs', name, 'drill', 'into'], job.drill.into, 'sources');
     const intoType = job.drill?.into === undefined ? undefined : config.sources[job.drill.into]?.type;
@@ -126,6 +135,14 @@ function checkReferences(config: VyaConfig, document: ConfigDocument): string[] 
     lines.push(`${document.locate(['secrets', 'store'])}: secrets.store: no secret store named "${store}"`);
   }
   return lines;
+}
+
+/** A job names its sink with `sink:` or its sinks with `sinks:`: exactly one of the two. */
+function sinkChoiceProblems(document: ConfigDocument, name: string, job: Record<string, unknown>): string[] {
+  const path: DocPath = ['jobs', name];
+  if (job.sink !== undefined && job.sinks !== undefined) return [`${document.locate([...path, 'sinks'])}: jobs.${name}: set either "sink" or "sinks", not both (one sink: sink: NAME; several: sinks: [A, B])`];
+  if (job.sink === undefined && job.sinks === undefined) return [`${document.locate(path)}: jobs.${name}: missing required key "sink" (or "sinks" for several)`];
+  return [];
 }
 
 function render(document: ConfigDocument, problem: SchemaProblem): string {

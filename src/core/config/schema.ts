@@ -92,11 +92,13 @@ export const hooksSchema: JsonSchema = {
 export const jobSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['source', 'sink'],
+  // One of sink/sinks is required, not both: checked with the references (load-config.ts).
+  required: ['source'],
   properties: {
     description: { type: 'string' },
     source: { type: 'string', minLength: 1 },
     sink: { type: 'string', minLength: 1 },
+    sinks: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
     compression: compressionSchema,
     encryption: encryptionSchema,
     retention: retentionSchema,

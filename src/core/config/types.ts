@@ -55,7 +55,10 @@ export interface HooksConfig {
 export interface JobConfig {
   description?: string;
   source: string;
+  /** The (first) sink; with `sinks:` in the config, the first of them (see jobSinks). */
   sink: string;
+  /** Several sinks fed from one read of the source (`sinks: [a, b]`); see jobSinks. */
+  sinks?: string[];
   compression?: CompressionConfig;
   encryption?: EncryptionConfig;
   retention?: RetentionConfig;

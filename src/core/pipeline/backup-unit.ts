@@ -10,7 +10,7 @@ import { newSnapshotId } from '../repository/snapshot-id.js';
 import { compressionExtension, createCompressStream } from './compression.js';
 import { createEncryptStream, describeEncryption, type EncryptionPlan } from './encryption.js';
 import { ByteMeter } from './measure.js';
-import { storeListing, type ListingUpload } from './listing-object.js';
+import { SinkFanOut, type FanOutResult, type SinkTarget } from './sink-fan-out.js';
 import { progressWatchdog, stallTimeoutMs } from '../backup/stall-guard.js';
 
 export interface UnitBackupRequest {
@@ -19,6 +19,8 @@ export interface UnitBackupRequest {
   source: { name: string; type: string; instance: Source };
   sink: { name: string; instance: Sink };
   repository: Repository;
+  /** Further sinks fed from the same stream (`sinks: [a, b]`), each with its own manifest. */
+  alsoTo?: SinkTarget[];
   unit: BackupUnit;
   compression: CompressionConfig;
   encryption: EncryptionPlan | undefined;
@@ -37,28 +39,33 @@ export interface UnitBackupRequest {
  * the data object is removed and no manifest is written, so nothing half-done is listed.
  */
 export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> {
+  return (await backupUnitToSinks(request)).manifests[0];
+}
+
+/** backupUnit to the first sink and every `alsoTo` one: the run fails only when every sink failed. */
+export async function backupUnitToSinks(request: UnitBackupRequest): Promise<FanOutResult> {
   const startedAt = new Date();
   const id = newSnapshotId(startedAt);
   const controller = new AbortController();
   const watchdog = progressWatchdog(controller, request.stallTimeoutMs ?? stallTimeoutMs(), `${request.job}/${request.unit.name}`);
   const abort = () => controller.abort(request.signal.reason);
   request.signal.addEventListener('abort', abort, { once: true });
-  let key: string | undefined;
-  let listing: ListingUpload | undefined;
+  let sinks: SinkFanOut | undefined;
   try {
     if (request.signal.aborted) throw abortError(request);
     const output = await request.source.instance.backup(request.unit, controller.signal);
     output.completed.catch(() => {});
-    key = dataKey(request.job, request.unit.name, id, extensionFor(output.format, request));
+    const key = dataKey(request.job, request.unit.name, id, extensionFor(output.format, request));
+    sinks = new SinkFanOut([{ ...request.sink, repository: request.repository }, ...(request.alsoTo ?? [])], key, request.logger);
     const raw = new ByteMeter({ onProgress: (bytes) => (watchdog.touch(), request.onProgress?.(bytes)) });
     const stored = new ByteMeter({ sha256: true });
-    listing = output.listing && storeListing(output.listing, { sink: request.sink.instance, job: request.job, unit: request.unit.name, id, compression: request.compression, encryption: request.encryption }, controller.signal);
-    const stages = [output.data, raw, createCompressStream(request.compression), ...(request.encryption ? [createEncryptStream(request.encryption)] : []), stored];
+    const listing = output.listing && sinks.storeListing(output.listing, { job: request.job, unit: request.unit.name, id, compression: request.compression, encryption: request.encryption }, controller.signal);
+    const stages = [output.data, raw, createCompressStream(request.compression), ...(request.encryption ? [createEncryptStream(request.encryption)] : []), stored, sinks.tee];
     const results = await Promise.allSettled([
       firstFailureAborts(pipeline(stages, { signal: controller.signal }), controller),
-      firstFailureAborts(request.sink.instance.put(key, stored, controller.signal), controller),
+      firstFailureAborts(sinks.store(controller.signal), controller),
       firstFailureAborts(settleOnAbort(output.completed, controller.signal), controller),
-      firstFailureAborts(listing?.stored ?? Promise.resolve(undefined), controller),
+      firstFailureAborts(listing ?? Promise.resolve(undefined), controller),
     ]);
     const failure = pickFailure(results);
     if (failure) throw failure;
@@ -67,12 +74,10 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
     const storedListing = (results[3] as PromiseFulfilledResult<ManifestListing | undefined>).value;
     if (storedListing) manifest.listing = storedListing;
     if (request.signal.aborted) throw abortError(request);
-    await request.repository.writeManifest(manifest, request.signal);
-    return manifest;
+    return await sinks.commit(manifest, request.signal);
   } catch (error) {
     controller.abort();
-    if (key) await removeQuietly(request.sink.instance, key, request.logger);
-    if (listing) await removeQuietly(request.sink.instance, listing.key, request.logger);
+    await sinks?.removeEverywhere();
     throw wrapUnitError(error, request);
   } finally {
     watchdog.stop();
@@ -132,14 +137,6 @@ function wrapUnitError(error: unknown, request: UnitBackupRequest): VyaError {
 function abortError(request: UnitBackupRequest): VyaError {
   const reason = request.signal.reason instanceof Error ? `: ${request.signal.reason.message}` : '';
   return new VyaError(`${request.job}/${request.unit.name}: backup aborted${reason}`, { code: 'ABORTED', hint: 'nothing was stored for this unit; run the job again' });
-}
-
-async function removeQuietly(sink: Sink, key: string, logger: Logger): Promise<void> {
-  try {
-    await sink.delete(key);
-  } catch (error) {
-    logger.warn(`could not remove partial object ${key}: ${errorMessage(error)}`);
-  }
 }
 
 function buildManifest(

@@ -60,7 +60,7 @@ export function buildReportModel(history: RunSummary[], options: ReportOptions, 
     })),
     failures: runs.flatMap((run) => [
       ...(run.error ? [{ runId: run.runId, job: run.job, unit: JOB_ITSELF, at: run.startedAt, error: run.error }] : []),
-      ...run.units.filter((unit) => unit.status === 'failed').map((unit) => ({ runId: run.runId, job: run.job, unit: unit.unit, at: unit.startedAt, error: unit.error ?? 'failed' })),
+      ...run.units.filter((unit) => unit.status !== 'succeeded').map((unit) => ({ runId: run.runId, job: run.job, unit: unit.unit, at: unit.startedAt, error: unit.error ?? 'failed' })),
     ]),
   };
 }

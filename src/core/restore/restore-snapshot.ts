@@ -26,6 +26,8 @@ export interface RestoreOutcome extends RestoreResult {
   job: string;
   unit: string;
   source: string;
+  /** The sink the snapshot was read from. */
+  sink?: string;
   raw_bytes: number;
   /** True when the snapshot was verified by a whole read before anything was applied. */
   verified_first: boolean;
@@ -35,7 +37,10 @@ export interface RestoreOutcome extends RestoreResult {
 export async function restoreSnapshot(runtime: Runtime, reference: string, options: RestoreRequestOptions, signal: AbortSignal): Promise<RestoreOutcome> {
   const { manifest, repository } = await resolveSnapshot(runtime, reference, { sink: options.sink });
   assertEncryptionAsConfigured(runtime, manifest, options.allowUnencrypted === true);
-  return withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'restore', 'shared', () => restoreLocked(runtime, manifest, repository.sink, options, signal));
+  const outcome = await withLock(runtime, repository.sink, manifest.job, manifest.unit.name, 'restore', 'shared', () => restoreLocked(runtime, manifest, repository.sink, options, signal));
+  // A snapshot may be held by several sinks: say which one was read.
+  const [first, ...rest] = outcome.summary.split('\n');
+  return { ...outcome, sink: repository.sinkName, summary: [`${first} (from sink ${repository.sinkName})`, ...rest].join('\n') };
 }
 
 /** The restore itself, under a shared lock that keeps prune from removing the snapshot meanwhile. */

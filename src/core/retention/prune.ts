@@ -6,6 +6,7 @@ import type { Manifest } from '../repository/manifest.js';
 import { Repository, unusableManifests, type ManifestProblem } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
 import { applyRetention, hasRules } from './policy.js';
+import { jobSinks } from '../config/job-sinks.js';
 
 export interface PrunedSnapshot {
   id: string;
@@ -53,20 +54,21 @@ export const PARTIAL_SAFETY_MS = 60 * 60 * 1000;
  * missing data; only snapshots with a manifest of this job are considered. When any manifest
  * of the job cannot be used, nothing is deleted at all: vya cannot know what it referenced.
  */
-export async function pruneJob(runtime: Runtime, jobName: string, options: PruneOptions): Promise<PruneReport> {
+export async function pruneJob(runtime: Runtime, jobName: string, options: PruneOptions, sinkName?: string): Promise<PruneReport> {
   const job = runtime.config.jobs[jobName];
   if (!job) throw new VyaError(`no job named "${jobName}"`, { code: 'UNKNOWN_NAME', exitCode: 2, hint: `defined jobs: ${Object.keys(runtime.config.jobs).join(', ')}` });
   if (!job.retention || !hasRules(job.retention)) {
     throw new VyaError(`job "${jobName}" has no retention policy`, { code: 'NO_POLICY', exitCode: 2, hint: `add retention: { keep_daily: 7, ... } to jobs.${jobName}; vya never prunes without a policy` });
   }
-  const sink = await runtime.sink(job.sink);
-  const repository = new Repository(sink, job.sink, runtime.logger);
+  const inSink = sinkName ?? job.sink;
+  const sink = await runtime.sink(inSink);
+  const repository = new Repository(sink, inSink, runtime.logger);
   const lock = options.dryRun ? undefined : await new RepositoryLocks(sink, runtime.logger).acquire(jobName, WHOLE_JOB, 'prune', options.lockWaitMs ?? 0);
   try {
     const { manifests, problems } = await repository.scanSnapshots({ job: jobName });
-    if (problems.length > 0) throw refused(jobName, problems, job.sink);
+    if (problems.length > 0) throw refused(jobName, problems, inSink);
     const units = plan(manifests, job.retention);
-    const report: PruneReport = { job: jobName, sink: job.sink, dryRun: options.dryRun, units: [], removed: 0, kept: 0, orphans: [], partials: [] };
+    const report: PruneReport = { job: jobName, sink: inSink, dryRun: options.dryRun, units: [], removed: 0, kept: 0, orphans: [], partials: [] };
     for (const unit of units) {
       report.units.push({ unit: unit.unit, keep: unit.keep.map(describe), remove: unit.remove.map((m) => describe(m)) });
       report.kept += unit.keep.length;
@@ -80,6 +82,14 @@ export async function pruneJob(runtime: Runtime, jobName: string, options: Prune
   } finally {
     await lock?.release();
   }
+}
+
+/** pruneJob in each of the job's sinks, in config order (each sink has its own lock and copies). */
+export async function pruneJobEverywhere(runtime: Runtime, jobName: string, options: PruneOptions): Promise<PruneReport[]> {
+  const job = runtime.config.jobs[jobName];
+  const reports: PruneReport[] = [];
+  for (const sinkName of job ? jobSinks(job) : [undefined]) reports.push(await pruneJob(runtime, jobName, options, sinkName));
+  return reports;
 }
 
 function plan(manifests: Manifest[], retention: NonNullable<Runtime['config']['jobs'][string]['retention']>) {

@@ -2,6 +2,7 @@ import { errorMessage, VyaError } from '../../plugin-api/index.js';
 import type { Manifest } from '../repository/manifest.js';
 import { byTime, Repository, type ManifestProblem } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
+import { jobSinks } from '../config/job-sinks.js';
 
 export interface SnapshotQuery {
   job?: string;
@@ -22,7 +23,7 @@ export function sinksFor(runtime: Runtime, query: SnapshotQuery): string[] {
   }
   if (query.job) {
     const job = runtime.config.jobs[query.job];
-    if (job) return [job.sink];
+    if (job) return jobSinks(job);
   }
   return Object.keys(runtime.config.sinks);
 }
@@ -85,7 +86,9 @@ export async function resolveSnapshot(runtime: Runtime, reference: string, query
 }
 
 function latestOf(listing: SnapshotListing, reference: string, unit: string, job: string): LocatedSnapshot {
-  const newest = listing.snapshots.at(-1);
+  const newestId = listing.snapshots.at(-1)?.manifest.id;
+  // The same snapshot in several sinks: the first sink listed (config order) has it.
+  const newest = listing.snapshots.find((candidate) => candidate.manifest.id === newestId);
   const newestProblem = listing.problems.reduce<SinkManifestProblem | undefined>((best, problem) => (!best || problem.id > best.id ? problem : best), undefined);
   if (newestProblem && (!newest || newestProblem.id >= newest.manifest.id)) throw unusable(reference, newestProblem);
   if (!newest) throw notFound(reference, `no snapshots of unit "${unit}" in job "${job}"`);
@@ -96,9 +99,10 @@ function pickById(listing: SnapshotListing, id: string, reference: string): Loca
   const candidates = listing.snapshots;
   const exact = candidates.filter((c) => c.manifest.id === id);
   const broken = listing.problems.filter((problem) => problem.id.startsWith(id));
-  if (exact.length === 1 && !broken.some((problem) => problem.id === id)) return exact[0];
+  if (exact.length >= 1 && !broken.some((problem) => problem.id === id)) return exact[0];
   const matches = exact.length > 1 ? exact : candidates.filter((c) => c.manifest.id.startsWith(id));
-  if (matches.length === 1 && broken.length === 0) return matches[0];
+  // One snapshot held by several sinks is one match: the first sink listed (config order) serves it.
+  if (matches.length > 0 && matches.every((m) => m.manifest.id === matches[0].manifest.id) && broken.length === 0) return matches[0];
   if (matches.length === 0 && broken.length === 1) throw unusable(reference, broken[0]);
   if (matches.length === 0 && broken.length === 0) throw notFound(reference, 'no snapshot has that id');
   const example = matches[0]?.manifest.id ?? broken[0].id;

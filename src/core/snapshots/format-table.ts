@@ -8,7 +8,7 @@ export function formatTable(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function formatSnapshotTable(snapshots: SnapshotSummary[]): string {
-  const rows = snapshots.map((s) => [s.id, s.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), s.job, s.unit, s.sink, formatBytes(s.raw_bytes), formatBytes(s.stored_bytes), s.encrypted ? 'age' : '-']);
-  return `${formatTable(['ID', 'TIME', 'JOB', 'UNIT', 'SINK', 'RAW', 'STORED', 'ENC'], rows)}\n${snapshots.length} snapshot(s)`;
+export function formatSnapshotTable(snapshots: (SnapshotSummary & { sinks?: string[] })[]): string {
+  const rows = snapshots.map((s) => [s.id, s.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), s.job, s.unit, (s.sinks ?? [s.sink]).join(','), formatBytes(s.raw_bytes), formatBytes(s.stored_bytes), s.encrypted ? 'age' : '-']);
+  return `${formatTable(['ID', 'TIME', 'JOB', 'UNIT', 'SINKS', 'RAW', 'STORED', 'ENC'], rows)}\n${snapshots.length} snapshot(s)`;
 }
