@@ -13,6 +13,7 @@ export default class Drill extends VyaCommand {
   static override flags = {
     unit: Flags.string({ summary: 'Only this unit of each job.' }),
     into: Flags.string({ summary: "Restore database snapshots into this configured source (default: the job's drill.into, else the snapshot's own source)." }),
+    sink: Flags.string({ summary: "Drill the copies stored in this sink (default: the job's first sink)." }),
     keep: Flags.boolean({ summary: 'Leave the scratch database or directory in place for inspection, and print where it is.' }),
     scheduled: Flags.boolean({ summary: "Apply each job's drill.schedule (jitter, timeout) as vya daemon does (used by vya schedule install).", exclusive: ['keep', 'unit', 'into'] }),
     identity: Flags.string({ char: 'i', summary: 'age identity to decrypt with: a file, or its contents (repeatable; default: $VYA_AGE_IDENTITY).', multiple: true, multipleNonGreedy: true }),
@@ -21,7 +22,7 @@ export default class Drill extends VyaCommand {
   async run(): Promise<{ ok: boolean; drills: DrillSummary[] }> {
     const { flags, argv } = await this.parse(Drill);
     const runtime = await this.runtime({ configFlag: flags.config });
-    const drills = await runDrills(runtime, argv as string[], { unit: flags.unit, into: flags.into, keep: flags.keep, identityFiles: flags.identity ?? [], signal: this.abortSignal, scheduled: flags.scheduled });
+    const drills = await runDrills(runtime, argv as string[], { unit: flags.unit, into: flags.into, keep: flags.keep, identityFiles: flags.identity ?? [], signal: this.abortSignal, scheduled: flags.scheduled, sink: flags.sink });
     for (const drill of drills) this.log(describeDrill(drill));
     const ok = drills.length > 0 && drills.every((drill) => drill.outcome === 'succeeded');
     const failures = drills.flatMap((drill) => [...(drill.error ? [`${drill.job}: drill failed: ${drill.error}`] : []), ...drill.units.filter((u) => u.status === 'failed').map(failureLine)]);

@@ -239,7 +239,8 @@ jobs:
     const snapshots = await listed(['--job', 'huge']);
     expect(snapshots.map((s) => s.sinks)).to.deep.equal([['local1', 'slow']]);
     expect(snapshots[0].stored_bytes).to.be.above(300 * 1024 * 1024);
-    const slowObjects = await filesUnder(join(dir.path, 'slow', 'data'));
+    // The data object, and the files source's listing beside it.
+    const slowObjects = (await filesUnder(join(dir.path, 'slow', 'data'))).filter((file) => !file.includes('.listing.'));
     expect(slowObjects).to.have.length(1);
     expect((await stat(slowObjects[0])).size).to.equal(snapshots[0].stored_bytes);
   });
@@ -306,6 +307,24 @@ jobs:
     expect(verify.stdout).to.match(new RegExp(`^ok\\s+${snapshot.id}\\s+pg/\\S+\\s+sink local1\\s`, 'm'));
     const verifyS3 = await vya(['verify', snapshot.id, '--sink', 's3']);
     expect(verifyS3.stdout).to.match(/\s+sink s3\s/);
+  });
+
+  it('a files snapshot keeps its listing in every sink: fanned out, copied, and drilled from each', async () => {
+    const [snapshot] = await listed(['--job', 'big']);
+    const listings = async (sink: string) => (await filesUnder(join(dir.path, sink, 'data'))).filter((file) => file.includes(`${snapshot.id}.listing.`));
+    const [inLocal1] = await listings('local1');
+    const [inLocal2] = await listings('local2');
+    expect(inLocal1, 'listing object in local1').to.be.a('string');
+    expect(await sha256Of(inLocal2)).to.equal(await sha256Of(inLocal1));
+    // The S3 copy was made by `vya copy` above: a drill there reads the copied listing.
+    for (const sink of ['local2', 's3']) {
+      const drill = await vya(['drill', 'big', '--sink', sink]);
+      expect(drill.code, `${sink}: ${drill.stdout}${drill.stderr}`).to.equal(0);
+      expect(drill.stdout).to.match(/entries, \d+ bytes compared with the listing/);
+    }
+    const wrong = await vya(['drill', 'big', '--sink', 'slow']);
+    expect(wrong.code).to.equal(2);
+    expect(wrong.stderr).to.match(/job big does not write to sink "slow"/);
   });
 
   it('forget: refuses without a terminal unless --yes, refuses unknown ids removing nothing, removes from one sink or from all', async () => {

@@ -78,7 +78,7 @@ async function copyOne(runtime: Runtime, located: LocatedSnapshot, target: Repos
       // Under the target's lock: another copy may have finished it meanwhile.
       if (await holds(target.sink, manifest)) return;
       try {
-        await copyObject(source.sink, target.sink, manifest, what, signal);
+        for (const object of storedObjects(manifest)) await copyObject(source.sink, target.sink, object, what, signal);
         await target.writeManifest({ ...manifest, sink: target.sinkName }, signal);
       } catch (error) {
         if (signal.aborted) throw interrupted(signal);
@@ -94,17 +94,29 @@ async function copyOne(runtime: Runtime, located: LocatedSnapshot, target: Repos
   return { ...result, status: 'copied' };
 }
 
-/** The data object, streamed and checked against the manifest before the target commits it. */
-async function copyObject(from: Sink, to: Sink, manifest: Manifest, what: string, signal: AbortSignal): Promise<void> {
+interface StoredObject {
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** What the manifest records of each object of the snapshot: the data, and the listing if any. */
+function storedObjects(manifest: Manifest): StoredObject[] {
+  const data = { key: manifest.data_key, sha256: manifest.sha256, bytes: manifest.stored_bytes };
+  return manifest.listing ? [data, { key: manifest.listing.key, sha256: manifest.listing.sha256, bytes: manifest.listing.stored_bytes }] : [data];
+}
+
+/** One stored object, streamed and checked against the manifest before the target commits it. */
+async function copyObject(from: Sink, to: Sink, object: StoredObject, what: string, signal: AbortSignal): Promise<void> {
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
-  const data = await from.get(manifest.data_key, both);
-  const checked = new ChecksumVerifier(manifest.sha256, manifest.stored_bytes, `snapshot ${what}`);
+  const data = await from.get(object.key, both);
+  const checked = new ChecksumVerifier(object.sha256, object.bytes, `snapshot ${what} (${object.key})`);
   const stopOnFailure = (error: unknown) => {
     stop.abort(error);
     throw error;
   };
-  const results = await Promise.allSettled([pipeline(data, checked, { signal: both }).catch(stopOnFailure), to.put(manifest.data_key, checked, both).catch(stopOnFailure)]);
+  const results = await Promise.allSettled([pipeline(data, checked, { signal: both }).catch(stopOnFailure), to.put(object.key, checked, both).catch(stopOnFailure)]);
   const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   // The mismatch is the cause; the sink's failed put only echoes it.
   if (errors.length > 0) throw errors.find((error) => (error as { code?: string }).code === 'CHECKSUM_MISMATCH') ?? errors[0];

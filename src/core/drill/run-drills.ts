@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { errorMessage, VyaError, type DrillSummary, type DrillUnitResult } from '../../plugin-api/index.js';
+import { jobSinks } from '../config/job-sinks.js';
 import type { Manifest } from '../repository/manifest.js';
 import { Repository } from '../repository/repository.js';
 import { newRunId } from '../repository/snapshot-id.js';
@@ -13,6 +14,8 @@ export interface DrillRequest extends DrillOptions {
   unit?: string;
   /** Apply each job's drill.schedule (jitter, timeout), as `vya daemon` does. */
   scheduled?: boolean;
+  /** Drill the copies in this sink (default: the job's first sink). */
+  sink?: string;
 }
 
 /** `vya drill [JOB...]`: each job's units, one at a time (a restore is heavy on the server). */
@@ -25,6 +28,7 @@ export async function runDrills(runtime: Runtime, jobNames: string[], request: D
     throw new VyaError(`--into "${request.into}" is not a configured source`, { code: 'RESTORE_UNKNOWN_TARGET', exitCode: 2, hint: `defined sources: ${Object.keys(runtime.config.sources).join(', ')}` });
   }
   if (request.into !== undefined) for (const name of names) await assertSameType(runtime, name, request.into);
+  if (request.sink !== undefined) for (const name of names) assertJobWritesTo(runtime, name, request.sink);
   const summaries: DrillSummary[] = [];
   for (const name of names) {
     if (request.signal.aborted) break;
@@ -46,7 +50,7 @@ export async function drillJob(runtime: Runtime, jobName: string, request: Drill
   const runId = newRunId(startedAt);
   const units: DrillUnitResult[] = [];
   let error: string | undefined;
-  const sinkName = runtime.config.jobs[jobName].sink;
+  const sinkName = request.sink ?? jobSinks(runtime.config.jobs[jobName])[0];
   try {
     const newest = await newestSnapshots(runtime, jobName, sinkName, request.unit);
     for (const manifest of newest) {
@@ -93,5 +97,12 @@ async function assertSameType(runtime: Runtime, job: string, into: string): Prom
   const given = runtime.config.sources[into].type;
   if (wanted !== undefined && wanted !== given) {
     throw new VyaError(`cannot drill job ${job} (${wanted} snapshots) into source "${into}" of type ${given}`, { code: 'RESTORE_TYPE_MISMATCH', exitCode: 2, hint: `name a ${wanted} source with --into, or drill the jobs one by one` });
+  }
+}
+
+function assertJobWritesTo(runtime: Runtime, job: string, sink: string): void {
+  const sinks = jobSinks(runtime.config.jobs[job]);
+  if (!sinks.includes(sink)) {
+    throw new VyaError(`job ${job} does not write to sink "${sink}"`, { code: 'UNKNOWN_NAME', exitCode: 2, hint: `its sinks: ${sinks.join(', ')}` });
   }
 }
