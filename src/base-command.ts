@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { Command, Flags, Errors } from '@oclif/core';
-import { VyaError, errorMessage } from './plugin-api/index.js';
+import { VyaError, errorMessage } from '@vya/plugin-api';
 import { findConfigFile } from './core/config/find-config.js';
 import { ConfigError } from './core/config/config-error.js';
 import { CoreLogger } from './core/logger.js';

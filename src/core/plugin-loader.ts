@@ -1,5 +1,5 @@
 import type { Config } from '@oclif/core';
-import { REGISTER_HOOK, errorMessage, type PluginContribution } from '../plugin-api/index.js';
+import { REGISTER_HOOK, errorMessage, type PluginContribution } from '@vya/plugin-api';
 import { Registry, type PluginAnswer } from './registry.js';
 
 /**

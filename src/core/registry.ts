@@ -5,7 +5,7 @@ import {
   type PluginContribution,
   type ReportTemplate,
   type TypeDefinition,
-} from '../plugin-api/index.js';
+} from '@vya/plugin-api';
 import { validateAgainstSchema, type SchemaProblem } from './config/schema-validator.js';
 
 export type InstanceKind = 'sources' | 'sinks' | 'notifiers' | 'secretStores';

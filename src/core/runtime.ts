@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { VyaError, type Notifier, type PluginContext, type SecretStore, type Sink, type Source } from '../plugin-api/index.js';
+import { VyaError, type Notifier, type PluginContext, type SecretStore, type Sink, type Source } from '@vya/plugin-api';
 import { loadConfig, type LoadedConfig } from './config/load-config.js';
 import { resolveSecretReferences } from './config/secret-refs.js';
 import type { InstanceConfig, VyaConfig } from './config/types.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { definePlugin, silentLogger, type PluginContribution } from '../../src/plugin-api/index.js';
+import { definePlugin, silentLogger, type PluginContribution } from '@vya/plugin-api';
 import { ConfigDocument } from '../../src/core/config/config-document.js';
 import { ConfigError } from '../../src/core/config/config-error.js';
 import { checkConfig } from '../../src/core/config/load-config.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
-import type { SecretStore } from '../plugin-api/index.js';
+import type { SecretStore } from '@vya/plugin-api';
 
 export interface SecretStoreSuiteOptions {
   name: string;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
-import { isNotFound, type ObjectInfo, type Sink } from '../plugin-api/index.js';
+import { isNotFound, type ObjectInfo, type Sink } from '@vya/plugin-api';
 import { failingStream, generatedStream, readAll, sha256OfStream } from './streams.js';
 
 export interface SinkSuiteOptions {

@@ -13,7 +13,7 @@ import {
   type RestoreRequest,
   type RestoreResult,
   type Source,
-} from 'vya/plugin-api';
+} from '@vya/plugin-api';
 import { listArchive } from './list-archive.js';
 import { describeRestoreError } from './restore-errors.js';
 import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';

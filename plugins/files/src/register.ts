@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { definePlugin, type SourceDefinition } from 'vya/plugin-api';
+import { definePlugin, type SourceDefinition } from '@vya/plugin-api';
 import { FilesSource } from './files-source.js';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } };

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, normalizeKeyPrefix, VyaError, type SinkDefinition } from 'vya/plugin-api';
+import { definePlugin, normalizeKeyPrefix, VyaError, type SinkDefinition } from '@vya/plugin-api';
 
 export const gcsSinkDefinition: SinkDefinition = {
   type: 'gcs',

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { definePlugin, type SinkDefinition } from 'vya/plugin-api';
+import { definePlugin, type SinkDefinition } from '@vya/plugin-api';
 import { LocalSink } from './local-sink.js';
 
 export const localSinkDefinition: SinkDefinition = {

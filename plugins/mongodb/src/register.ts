@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { definePlugin, type SourceDefinition } from 'vya/plugin-api';
+import { definePlugin, type SourceDefinition } from '@vya/plugin-api';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
 

@@ -14,7 +14,7 @@ import {
   type RestoreResult,
   type Source,
   type UnitMetadata,
-} from 'vya/plugin-api';
+} from '@vya/plugin-api';
 import { quoteIdentifier, withConnection, writeOptionFile, type MysqlConnection } from './connection.js';
 import { describeTables, discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
 import { databaseContents } from './target-contents.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { silentLogger } from 'vya/plugin-api';
+import { silentLogger } from '@vya/plugin-api';
 import { mysqlSourceDefinition } from '../src/register.js';
 
 const context = { name: 'my', logger: silentLogger, configDir: '/tmp', stateDir: '/tmp', addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by this test')) };

@@ -1,4 +1,4 @@
-import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from 'vya/plugin-api';
+import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from '@vya/plugin-api';
 import { connectionString, libpqEnv, withClient, type PostgresConnection } from './connection.js';
 import { describeDatabase } from './discovery.js';
 import { toolMajorVersion, toolPath } from './tools.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
-import { silentLogger } from 'vya/plugin-api';
+import { silentLogger } from '@vya/plugin-api';
 import { postgresSourceDefinition } from '../src/register.js';
 import { versionGap } from '../src/tools.js';
 import type { PostgresSource } from '../src/postgres-source.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, type NotifierDefinition } from 'vya/plugin-api';
+import { definePlugin, type NotifierDefinition } from '@vya/plugin-api';
 
 const addresses = { type: 'array', items: { type: 'string', minLength: 3 } };
 

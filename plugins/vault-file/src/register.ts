@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, type SecretStoreDefinition } from 'vya/plugin-api';
+import { definePlugin, type SecretStoreDefinition } from '@vya/plugin-api';
 import { LegacyVault } from './legacy-vault.js';
 import { VaultFileStore } from './vault-file-store.js';
 import type { KeySource } from './vault-key.js';

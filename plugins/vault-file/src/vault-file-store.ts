@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { access, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from 'vya/plugin-api';
+import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
 import { withVaultLock } from './vault-lock.js';
 import { checkPrivate, createKeyFile, resolveVaultKey, SCRYPT_DEFAULTS, type KdfParams, type KeySource } from './vault-key.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, VyaError, type SecretStoreDefinition } from 'vya/plugin-api';
+import { definePlugin, VyaError, type SecretStoreDefinition } from '@vya/plugin-api';
 import { HashicorpVaultStore } from './hashicorp-store.js';
 import { VaultClient } from './vault-client.js';
 

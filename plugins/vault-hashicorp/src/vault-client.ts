@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 
 export interface VaultClientOptions {
   address: string;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { silentLogger, type SecretStore } from 'vya/plugin-api';
-import { runSecretStoreSuite } from 'vya/testing';
+import { silentLogger, type SecretStore } from '@vya/plugin-api';
+import { runSecretStoreSuite } from '@vya/testing';
 import { hashicorpVaultDefinition } from '../src/register.js';
 import { FakeVault } from './fake-vault-server.js';
 

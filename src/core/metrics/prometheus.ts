@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorMessage, type Logger, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, type Logger, type RunSummary } from '@vya/plugin-api';
 
 export interface MetricsConfig {
   textfile?: string;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, VyaError, type BackupUnit, type Logger, type Sink, type Source } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type BackupUnit, type Logger, type Sink, type Source } from '@vya/plugin-api';
 import type { CompressionConfig } from '../config/types.js';
 import { dataKey } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';

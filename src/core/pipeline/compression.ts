@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { PassThrough, type Transform } from 'node:stream';
 import { constants as zlibConstants, createGunzip, createGzip, createZstdDecompress } from 'node:zlib';
 import { CompressStream } from 'zstd-napi';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import type { CompressionAlgorithm, CompressionConfig } from '../config/types.js';
 
 export const DEFAULT_COMPRESSION: CompressionConfig = { algorithm: 'zstd', level: 3 };

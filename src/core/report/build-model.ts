@@ -1,4 +1,4 @@
-import type { ReportModel, ReportUnit, RunSummary } from '../../plugin-api/index.js';
+import type { ReportModel, ReportUnit, RunSummary } from '@vya/plugin-api';
 
 /** The unit name under which failures of a job as a whole (before any unit) are shown. */
 const JOB_ITSELF = '(job)';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { errorMessage, isNotFound, VyaError, type Logger, type Sink } from '../../plugin-api/index.js';
+import { errorMessage, isNotFound, VyaError, type Logger, type Sink } from '@vya/plugin-api';
 import { decodeUnit, isManifestKey, isPartialKey, manifestKey, manifestPrefix } from './keys.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 

@@ -1,4 +1,4 @@
-import { modifiedOf, VyaError, type ObjectInfo } from '../../plugin-api/index.js';
+import { modifiedOf, VyaError, type ObjectInfo } from '@vya/plugin-api';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
 import { DATA_ROOT, dataPrefix, MANIFEST_ROOT, manifestPrefix, snapshotSlot } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
