@@ -4,6 +4,7 @@ import type { ReportTemplate } from './report-template.js';
 import type { SecretStore } from './secret-store.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
+import { apiVersion } from './version.js';
 
 /** A JSON Schema (draft 2020-12 subset understood by ajv) for one plugin type's config. */
 export type JsonSchema = Record<string, unknown>;
@@ -52,6 +53,11 @@ export type SecretStoreDefinition = TypeDefinition<SecretStore>;
 
 /** Everything one plugin adds. The core asks every installed plugin once, at start. */
 export interface PluginContribution {
+  /**
+   * The @vya/plugin-api version the plugin was built for. `definePlugin` fills it in from the
+   * copy the plugin runs with; the core refuses a plugin whose major differs from its own.
+   */
+  apiVersion?: string;
   sources?: SourceDefinition[];
   sinks?: SinkDefinition[];
   notifiers?: NotifierDefinition[];
@@ -68,5 +74,5 @@ export const REGISTER_HOOK = 'vya:register';
  *   export default definePlugin({ sinks: [localSinkDefinition] })
  */
 export function definePlugin(contribution: PluginContribution): () => Promise<PluginContribution> {
-  return async () => contribution;
+  return async () => ({ apiVersion, ...contribution });
 }
