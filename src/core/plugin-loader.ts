@@ -1,7 +1,7 @@
 import type { Config } from '@oclif/core';
 import { REGISTER_HOOK, errorMessage, type PluginContribution } from '@vya/plugin-api';
 import { contributionProblem } from './plugin-compat.js';
-import { Registry, type PluginAnswer } from './registry.js';
+import { Registry, type PluginAnswer, type PluginFailure } from './registry.js';
 
 /**
  * Asks every installed oclif plugin for its types by firing the `vya:register` hook once.
@@ -10,13 +10,13 @@ import { Registry, type PluginAnswer } from './registry.js';
  */
 export async function loadRegistry(oclifConfig: Config): Promise<Registry> {
   const result = await oclifConfig.runHook(REGISTER_HOOK, {});
-  const failures = result.failures.map((failure) => ({ plugin: failure.plugin.name, error: errorMessage(failure.error) }));
+  const failures: PluginFailure[] = result.failures.map(({ plugin, error }) => ({ plugin: plugin.name, version: plugin.version, kind: plugin.type, error: errorMessage(error) }));
   const answers: PluginAnswer[] = [];
   for (const success of result.successes) {
     if (!success.result) continue;
     const problem = contributionProblem(success.plugin.pjson, success.result);
     if (problem) {
-      failures.push({ plugin: success.plugin.name, error: problem });
+      failures.push({ plugin: success.plugin.name, version: success.plugin.version, kind: success.plugin.type, error: problem });
       continue;
     }
     answers.push({

@@ -22,6 +22,14 @@ export interface PluginAnswer {
   contribution: PluginContribution;
 }
 
+/** A plugin left out: its hook threw, or it was built for another plugin-API major. */
+export interface PluginFailure {
+  plugin: string;
+  version?: string;
+  kind?: string;
+  error: string;
+}
+
 /** One plugin and the type names it provides, per kind, for `vya plugins --types`. */
 export interface PluginTypes {
   plugin: PluginInfo;
@@ -72,7 +80,7 @@ export class Registry {
   readonly conflicts: string[] = [];
   readonly plugins: PluginTypes[] = [];
 
-  constructor(answers: PluginAnswer[], readonly failures: { plugin: string; error: string }[] = []) {
+  constructor(answers: PluginAnswer[], readonly failures: PluginFailure[] = []) {
     for (const answer of answers) this.add(answer);
   }
 
