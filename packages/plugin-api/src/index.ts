@@ -27,3 +27,4 @@ export type { ObjectInfo, Sink } from './sink.js';
 export { modifiedOf, normalizeKeyPrefix } from './sink.js';
 export type { BackupStream, BackupUnit, RestoreOptions, RestorePlan, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';
 export { apiMajor, apiVersion } from './version.js';
+export { resolveConfigPath } from './paths.js';
