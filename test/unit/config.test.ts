@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { definePlugin, resolveConfigPath, silentLogger, type PluginContribution } from '@vya/plugin-api';
+import { apiVersion, definePlugin, resolveConfigPath, silentLogger, type PluginContribution } from '@vya/plugin-api';
 import { ConfigDocument } from '../../src/core/config/config-document.js';
 import { ConfigError } from '../../src/core/config/config-error.js';
 import { checkConfig } from '../../src/core/config/load-config.js';
@@ -155,7 +155,7 @@ describe('secret references', () => {
 });
 
 describe('definePlugin', () => {
-  it('returns a hook that answers the contribution', async () => {
-    expect(await definePlugin(contribution)()).to.equal(contribution);
+  it('returns a hook that answers the contribution, stamped with the plugin API version', async () => {
+    expect(await definePlugin(contribution)()).to.deep.equal({ apiVersion, ...contribution });
   });
 });
