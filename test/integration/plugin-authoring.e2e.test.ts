@@ -60,7 +60,8 @@ describe('end to end: a plugin from `vya plugins new` to install, use and uninst
 
   it('installs from the packed tarball, offline, and is listed with its type', async () => {
     tarball = await npmPack(pkg, env);
-    const install = await runVya(['plugins', 'install', tarball], { env, cwd: dir.path });
+    // A relative path, as a user types it: oclif alone would take it for a GitHub owner/repo.
+    const install = await runVya(['plugins', 'install', `./${relative(dir.path, tarball)}`], { env, cwd: dir.path });
     expect(install.code, install.stdout + install.stderr).to.equal(0);
     // The plugin declares @vya/plugin-api as a peer: npm installed no copy, vya provides its own.
     const installed = join(env.XDG_DATA_HOME, 'vya', 'node_modules');
