@@ -60,5 +60,9 @@ describe('end to end: `vya plugins new`', function () {
     expect(result.code).to.equal(2);
     expect(result.stderr).to.match(/^Error: .*taken is not empty$/m);
     expect(await readdir(taken)).to.deep.equal(['keep.txt']);
+    const underAFile = await runVya(['plugins', 'new', 'sink', 'ftp', '--dir', join(taken, 'keep.txt', 'pkg')]);
+    expect(underAFile.code).to.equal(1);
+    expect(underAFile.stderr).to.match(/^Error: cannot create the plugin package in .*keep\.txt: ENOTDIR/m);
+    expect(await readdir(taken)).to.deep.equal(['keep.txt']);
   });
 });

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { apiMajor, apiVersion, VyaError } from '@vya/plugin-api';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { apiMajor, apiVersion, errorMessage, VyaError } from '@vya/plugin-api';
 import { className, validatePluginName, type PluginKind } from './plugin-name.js';
 
 export interface ScaffoldRequest {
@@ -31,16 +32,42 @@ export async function scaffoldPlugin(request: ScaffoldRequest): Promise<string[]
     className: className(request.name, request.kind),
     apiRange: `^${apiMajor(apiVersion)}.0.0`,
   };
+  // Written beside the target and renamed into place: a failure leaves no half package.
+  const staging = join(dirname(request.dir), `.${basename(request.dir)}.vya-new-${randomBytes(4).toString('hex')}`);
+  await createStaging(staging);
+  try {
+    const written = await writeTemplates(request, values, staging);
+    await rmdir(request.dir).catch(() => undefined);
+    await rename(staging, request.dir);
+    return written.sort();
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The staging directory, with its parents; a place that cannot hold one is a clear error. */
+async function createStaging(staging: string): Promise<void> {
+  try {
+    const parent = dirname(staging);
+    // Only when missing: recursive mkdir never settles on some pseudo file systems (/proc).
+    if (!(await stat(parent).catch(() => undefined))) await mkdir(parent, { recursive: true });
+    await mkdir(staging);
+  } catch (error) {
+    throw new VyaError(`cannot create the plugin package in ${dirname(staging)}: ${errorMessage(error)}`, { code: 'PLUGIN_DIR_UNWRITABLE', exitCode: 1, hint: 'choose a writable place with --dir' });
+  }
+}
+
+async function writeTemplates(request: ScaffoldRequest, values: Record<string, string>, into: string): Promise<string[]> {
   const written: string[] = [];
   for (const base of [join(request.templatesDir, 'common'), join(request.templatesDir, request.kind)]) {
     for (const template of await templateFiles(base)) {
-      const target = join(request.dir, outputName(relative(base, template)));
+      const target = join(into, outputName(relative(base, template)));
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, render(await readFile(template, 'utf8'), values, request.ranges, template), { flag: 'wx' });
-      written.push(relative(request.dir, target));
+      written.push(relative(into, target));
     }
   }
-  return written.sort();
+  return written;
 }
 
 async function requireEmptyDir(dir: string): Promise<void> {
