@@ -19,7 +19,7 @@ export { REGISTER_HOOK, definePlugin } from './plugin.js';
 export type { ChildOptions, StreamingChild } from './process.js';
 export { feedChild, processAlive, relevantLines, runTool, spawnStreaming } from './process.js';
 export type { ReportFailure, ReportJob, ReportModel, ReportRun, ReportTemplate, ReportUnit } from './report-template.js';
-export type { SecretMetadata, SecretRecord, SecretStore, SecretSummary } from './secret-store.js';
+export type { RekeyRequest, SecretMetadata, SecretRecord, SecretStore, SecretSummary } from './secret-store.js';
 export { secretField } from './secret-store.js';
 export type { NameSelection } from './select.js';
 export { parseNameList, selectNames, unknownDatabasesError } from './select.js';

@@ -31,8 +31,24 @@ export interface SecretStore {
   initialize?(): Promise<Record<string, unknown>>;
   /** Facts about the store for `vya secrets info` (path, backend, counts); no secrets. */
   info?(): Promise<Record<string, unknown>>;
+  /**
+   * `vya secrets rekey`: re-encrypts the whole store under a new key or passphrase, atomically
+   * (an interrupted rekey leaves it readable), and says what the operator must change (where
+   * the new key is). Optional: stores whose keys live elsewhere (HashiCorp Vault) leave it out.
+   */
+  rekey?(request: RekeyRequest): Promise<Record<string, unknown>>;
   readonly readOnly?: boolean;
   close?(): Promise<void>;
+}
+
+/** What `vya secrets rekey` hands a store; secrets arrive here, never through argv. */
+export interface RekeyRequest {
+  /** The new passphrase, for a store opened with one. */
+  newPassphrase?: string;
+  /** Asks the operator for the new passphrase (hidden, on a terminal), when the store needs one and none was given. */
+  askNewPassphrase?(): Promise<string>;
+  /** For a store whose key comes from the environment: a file to hold the new key (created 0600 when missing, else read). */
+  newKeyFile?: string;
 }
 
 /** The value a `secret:NAME.field` reference names, or undefined when the record lacks it. */

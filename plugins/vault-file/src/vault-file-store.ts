@@ -1,21 +1,12 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { access, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
+import { VyaError, type RekeyRequest, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
+import { checkEnvelope, newScryptKdf, openEnvelope, sealContents, writeAtomically, type Contents, type Envelope } from './vault-envelope.js';
 import { withVaultLock } from './vault-lock.js';
-import { checkPrivate, createKeyFile, resolveVaultKey, SCRYPT_DEFAULTS, type KdfParams, type KeySource } from './vault-key.js';
+import { checkPrivate, createKeyFile, readKeyFileIfAny, resolveVaultKey, type KdfParams, type KeySource } from './vault-key.js';
+import { checkRekeyRequest, pendingKeyPath, rekeyWithKeyFile, rekeyWithNewKeyFile, rekeyWithPassphrase } from './vault-rekey.js';
 
-interface Envelope {
-  format: 'vya-vault';
-  version: 1;
-  kdf: KdfParams;
-  cipher: 'aes-256-gcm';
-  nonce: string;
-  ciphertext: string;
-  tag: string;
-}
 
-type Contents = { credentials: Record<string, Omit<SecretRecord, 'name'>> };
 
 /**
  * A local vault file: the credentials as JSON, sealed with AES-256-GCM under a key from a key
@@ -101,16 +92,49 @@ export class VaultFileStore implements SecretStore {
   private async read(): Promise<Contents> {
     const envelope = await this.readEnvelope();
     if (!envelope) return { credentials: {} };
+    return (await this.unlock(envelope)).contents;
+  }
+
+  /**
+   * Opens the envelope with the configured key; failing that, with the new key of a rekey
+   * that died between writing the vault and moving its key file into place (`<key>.new`), or
+   * with other `candidates`. Which key opened it decides how a rekey carries on.
+   */
+  private async unlock(envelope: Envelope, candidates: Buffer[] = []): Promise<{ contents: Contents; key: Buffer; configured: boolean }> {
     const key = await resolveVaultKey(this.keySource, envelope.kdf, this.options);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(envelope.nonce, 'base64'));
-    decipher.setAAD(additionalData(envelope));
-    decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'));
-    try {
-      const plain = Buffer.concat([decipher.update(Buffer.from(envelope.ciphertext, 'base64')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as Contents;
-    } catch {
-      throw new VyaError(`cannot open vault ${this.path}: wrong key or passphrase, or the file is corrupted`, { code: 'VAULT_DECRYPT', hint: 'check the key file, VYA_VAULT_KEY or the passphrase; the vault was not changed' });
+    const contents = openEnvelope(envelope, key);
+    if (contents) return { contents, key, configured: true };
+    const pending = this.keySource.kind === 'file' ? await readKeyFileIfAny(pendingKeyPath(this.keySource.path), this.options.allowInsecure).catch(() => undefined) : undefined;
+    for (const candidate of [...(pending ? [pending] : []), ...candidates]) {
+      const opened = openEnvelope(envelope, candidate);
+      if (opened) return { contents: opened, key: candidate, configured: false };
     }
+    throw new VyaError(`cannot open vault ${this.path}: wrong key or passphrase, or the file is corrupted`, { code: 'VAULT_DECRYPT', hint: 'check the key file, VYA_VAULT_KEY or the passphrase; the vault was not changed' });
+  }
+
+  /** Re-encrypts the vault under a new key or passphrase, under the vault lock (see vault-rekey.ts). */
+  async rekey(request: RekeyRequest): Promise<Record<string, unknown>> {
+    // Asked before the lock is taken: a person typing must not hold up other writers.
+    const newPassphrase = request.newPassphrase ?? (this.keySource.kind === 'passphrase' ? await request.askNewPassphrase?.() : undefined);
+    return withVaultLock(this.path, () => this.rekeyUnlocked({ ...request, newPassphrase }));
+  }
+
+  private async rekeyUnlocked(request: RekeyRequest): Promise<Record<string, unknown>> {
+    const envelope = await this.readEnvelope();
+    if (!envelope) throw new VyaError(`vault ${this.path} does not exist`, { code: 'VAULT_MISSING', exitCode: 2, hint: 'create it with vya secrets init' });
+    checkRekeyRequest(this.keySource, request);
+    const source = this.keySource;
+    if (source.kind === 'file') {
+      const opened = await this.unlock(envelope);
+      return rekeyWithKeyFile(this.path, source.path, opened.contents, !opened.configured);
+    }
+    if (source.kind === 'passphrase') {
+      const opened = await this.unlock(envelope);
+      return rekeyWithPassphrase(this.path, source.variable, opened.contents, request.newPassphrase as string);
+    }
+    const newKey = await readKeyFileIfAny(request.newKeyFile as string, this.options.allowInsecure);
+    const opened = await this.unlock(envelope, newKey ? [newKey] : []);
+    return rekeyWithNewKeyFile(this.path, source.variable, opened, request.newKeyFile as string, newKey);
   }
 
   private async readEnvelope(): Promise<Envelope | undefined> {
@@ -135,37 +159,9 @@ export class VaultFileStore implements SecretStore {
 
   private async write(contents: Contents): Promise<void> {
     const existing = await this.readEnvelope();
-    const kdf: KdfParams = existing?.kdf ?? (this.keySource.kind === 'passphrase' ? { type: 'scrypt', salt: randomBytes(16).toString('base64'), ...SCRYPT_DEFAULTS } : { type: 'raw' });
+    const kdf: KdfParams = existing?.kdf ?? (this.keySource.kind === 'passphrase' ? newScryptKdf() : { type: 'raw' });
     const key = await resolveVaultKey(this.keySource, kdf, this.options);
-    const nonce = randomBytes(12);
-    const header = { format: 'vya-vault' as const, version: 1 as const, kdf, cipher: 'aes-256-gcm' as const, nonce: nonce.toString('base64') };
-    const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    cipher.setAAD(additionalData(header));
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(contents), 'utf8'), cipher.final()]);
-    const envelope: Envelope = { ...header, ciphertext: ciphertext.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
-    await writeAtomically(this.path, JSON.stringify(envelope, null, 2) + '\n');
-  }
-}
-
-function additionalData(envelope: Pick<Envelope, 'format' | 'version' | 'kdf' | 'cipher' | 'nonce'>): Buffer {
-  return Buffer.from(JSON.stringify([envelope.format, envelope.version, envelope.kdf, envelope.cipher, envelope.nonce]));
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
-    const file = await open(temp, 'r');
-    await file.sync();
-    await file.close();
-    await rename(temp, path);
-    const dir = await open(dirname(path), 'r');
-    await dir.sync();
-    await dir.close();
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
+    await writeAtomically(this.path, JSON.stringify(sealContents(contents, key, kdf), null, 2) + '\n');
   }
 }
 
@@ -174,28 +170,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/**
- * The clear fields are only authenticated once the key is derived, so they are checked before
- * they are used: a tampered scrypt cost must not make scrypt allocate gigabytes (or fail with
- * "malloc failure"), a wrong nonce or tag length must not reach the cipher.
- */
-/** scrypt needs 128 × N × r bytes: 1 GiB is far above what a vault was written with (128 MiB). */
-const MAX_SCRYPT_MEMORY = 2 ** 30;
-
-function checkEnvelope(envelope: Envelope): void {
-  const bytes = (text: unknown) => (typeof text === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(text) ? Buffer.from(text, 'base64').length : -1);
-  if (envelope.cipher !== 'aes-256-gcm') throw new Error('unknown cipher');
-  if (bytes(envelope.nonce) !== 12) throw new Error('the nonce is not 12 bytes');
-  if (bytes(envelope.tag) !== 16) throw new Error('the tag is not 16 bytes');
-  if (bytes(envelope.ciphertext) < 0) throw new Error('the ciphertext is not base64');
-  const kdf = envelope.kdf as KdfParams | undefined;
-  if (kdf?.type === 'raw') return;
-  if (kdf?.type !== 'scrypt') throw new Error('unknown key derivation');
-  if (bytes(kdf.salt) < 16) throw new Error('the scrypt salt is shorter than 16 bytes');
-  const { N, r, p } = { ...SCRYPT_DEFAULTS, ...kdf };
-  const powerOfTwo = Number.isInteger(N) && N >= 2 ** 10 && N <= 2 ** 24 && (N & (N - 1)) === 0;
-  const sane = powerOfTwo && Number.isInteger(r) && r >= 1 && 128 * N * r <= MAX_SCRYPT_MEMORY && Number.isInteger(p) && p >= 1 && p <= 16;
-  if (!sane) throw new Error('implausible scrypt parameters');
 }

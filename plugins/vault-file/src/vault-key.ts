@@ -19,13 +19,31 @@ export async function resolveVaultKey(source: KeySource, kdf: KdfParams, options
   if (source.kind === 'passphrase') {
     const passphrase = process.env[source.variable];
     if (!passphrase) throw new VyaError(`the vault passphrase variable ${source.variable} is empty`, { code: 'NO_VAULT_KEY', hint: `export ${source.variable}=... (or use a key file)` });
-    const salt = Buffer.from(kdf.salt ?? '', 'base64');
-    const N = kdf.N ?? SCRYPT_DEFAULTS.N;
-    return scryptSync(passphrase, salt, 32, { N, r: kdf.r ?? SCRYPT_DEFAULTS.r, p: kdf.p ?? SCRYPT_DEFAULTS.p, maxmem: 256 * N * (kdf.r ?? 8) + 1024 * 1024 });
+    return deriveKey(passphrase, kdf);
   }
   const text = source.kind === 'env' ? process.env[source.variable] : await readKeyFile(source.path, options.allowInsecure);
   if (!text) throw new VyaError(`no vault key in ${source.kind === 'env' ? source.variable : source.path}`, { code: 'NO_VAULT_KEY', hint: 'run vya secrets init' });
   return parseKey(text.trim(), source.kind === 'env' ? source.variable : source.path);
+}
+
+/** The vault key of a passphrase, through scrypt with the envelope's salt and cost. */
+export function deriveKey(passphrase: string, kdf: KdfParams): Buffer {
+  const salt = Buffer.from(kdf.salt ?? '', 'base64');
+  const N = kdf.N ?? SCRYPT_DEFAULTS.N;
+  return scryptSync(passphrase, salt, 32, { N, r: kdf.r ?? SCRYPT_DEFAULTS.r, p: kdf.p ?? SCRYPT_DEFAULTS.p, maxmem: 256 * N * (kdf.r ?? 8) + 1024 * 1024 });
+}
+
+/** A key file's key (base64 or hex, 32 bytes), or undefined when there is no such file. */
+export async function readKeyFileIfAny(path: string, allowInsecure: boolean): Promise<Buffer | undefined> {
+  let text: string;
+  try {
+    await checkPrivate(path, allowInsecure, 'key file');
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseKey(text.trim(), path);
 }
 
 /** A new key file: 32 random bytes, base64, mode 0600; refuses to overwrite one. */

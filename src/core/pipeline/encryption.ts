@@ -88,7 +88,7 @@ export async function readIdentityFile(path: string): Promise<string[]> {
   return parseIdentityFile(text);
 }
 
-async function readRecipientsFile(path: string): Promise<string[]> {
+export async function readRecipientsFile(path: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -1,4 +1,5 @@
 import { modifiedOf, VyaError, type ObjectInfo } from '@vya/plugin-api';
+import { findSuperseded } from '../keys/superseded.js';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
 import { DATA_ROOT, dataPrefix, MANIFEST_ROOT, manifestPrefix, snapshotSlot } from '../repository/keys.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -74,7 +75,7 @@ export async function pruneJob(runtime: Runtime, jobName: string, options: Prune
         report.removed++;
       }
     }
-    if (options.orphansOlderThanMs !== undefined) Object.assign(report, await removeOrphans(repository, jobName, options.orphansOlderThanMs, options.dryRun));
+    if (options.orphansOlderThanMs !== undefined) Object.assign(report, await removeOrphans(repository, jobName, manifests, options.orphansOlderThanMs, options.dryRun));
     return report;
   } finally {
     await lock?.release();
@@ -109,16 +110,20 @@ function refused(job: string, problems: ManifestProblem[], sinkName: string): Vy
 
 /**
  * Orphans are decided by keys, not by manifests read: a data object is referenced while a
- * manifest key of the same unit and id exists, readable or not. Only old objects go.
+ * manifest key of the same unit and id exists, readable or not. Besides, an object in the slot
+ * of a manifest read that is not its data object was left by an interrupted `vya keys` rewrap
+ * (every manifest of the job was read, or prune refused above). Only old objects go.
  */
-async function removeOrphans(repository: Repository, job: string, olderThanMs: number, dryRun: boolean): Promise<{ orphans: string[]; partials: string[] }> {
+async function removeOrphans(repository: Repository, job: string, manifests: Manifest[], olderThanMs: number, dryRun: boolean): Promise<{ orphans: string[]; partials: string[] }> {
   const referenced = new Set((await repository.manifestKeys({ job })).map((key) => snapshotSlot(key, MANIFEST_ROOT, job)));
+  const superseded = new Set(await findSuperseded(repository, job, manifests));
   const now = Date.now();
   const isOld = (info: ObjectInfo, ageMs: number) => modifiedOf(info).getTime() <= now - ageMs;
   const orphans: string[] = [];
   const partials: string[] = [];
   for await (const info of repository.sink.list(dataPrefix(job))) {
-    if (!referenced.has(snapshotSlot(info.key, DATA_ROOT, job)) && isOld(info, olderThanMs)) orphans.push(info.key);
+    const unreferenced = !referenced.has(snapshotSlot(info.key, DATA_ROOT, job)) || superseded.has(info.key);
+    if (unreferenced && isOld(info, olderThanMs)) orphans.push(info.key);
   }
   for (const prefix of [dataPrefix(job), manifestPrefix(job)]) {
     for await (const info of repository.sink.listPartial?.(prefix) ?? []) {

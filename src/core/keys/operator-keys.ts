@@ -1,0 +1,104 @@
+import { VyaError } from '@vya/plugin-api';
+import { parseSecretReference } from '../config/secret-refs.js';
+import { parseIdentityFile } from '../crypto/age/index.js';
+import { readIdentityFile } from '../pipeline/encryption.js';
+import type { Runtime } from '../runtime.js';
+import { promptHidden } from '../secrets/secret-input.js';
+import { isIdentityContents } from '../snapshots/decryption-keys.js';
+
+/**
+ * The keys an operator hands to `vya keys add/remove` to open the snapshots' file keys.
+ * Identities come from files, `secret:` references, VYA_AGE_IDENTITY or a hidden prompt;
+ * never from the command line as values (argv is visible to every user of the host).
+ */
+export class OperatorKeys {
+  private identities: string[] | undefined;
+  private readonly passphrases = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly identityFlags: string[],
+  ) {
+    for (const value of identityFlags) if (isIdentityContents(value)) throw contentsInArgv(runtime, value);
+  }
+
+  /** The identities given, read once; a terminal is asked when none was given. */
+  async identitiesNeeded(): Promise<string[]> {
+    this.identities ??= await this.readIdentities();
+    return this.identities;
+  }
+
+  /** The identities given so far without asking anyone (empty when none). */
+  async identitiesGiven(): Promise<string[]> {
+    if (this.identities) return this.identities;
+    if (this.identityFlags.length === 0 && !process.env.VYA_AGE_IDENTITY) return [];
+    return this.identitiesNeeded();
+  }
+
+  /** The job's configured `encryption.passphrase`, resolved; undefined when the job has none. */
+  passphraseOf(job: string): Promise<string | undefined> {
+    let pending = this.passphrases.get(job);
+    if (!pending) {
+      const configured = this.runtime.config.jobs[job]?.encryption?.passphrase;
+      pending = configured === undefined ? Promise.resolve(undefined) : this.runtime.resolveSecrets(configured, `jobs.${job}.encryption.passphrase`);
+      this.passphrases.set(job, pending);
+    }
+    return pending;
+  }
+
+  private async readIdentities(): Promise<string[]> {
+    const identities: string[] = [];
+    for (const value of this.identityFlags) identities.push(...(await this.fromFlag(value)));
+    const fromEnv = process.env.VYA_AGE_IDENTITY;
+    if (this.identityFlags.length === 0 && fromEnv) identities.push(...this.registered(isIdentityContents(fromEnv) ? this.parseContents(fromEnv, 'VYA_AGE_IDENTITY') : await readIdentityFile(fromEnv)));
+    if (identities.length === 0 && process.stdin.isTTY) {
+      const typed = await promptHidden('age identity to open the snapshots (AGE-SECRET-KEY-1..., not echoed): ');
+      identities.push(...this.registered(this.parseContents(typed, 'the prompt')));
+    }
+    if (identities.length === 0) {
+      throw new VyaError('no age identity given to open the snapshots', {
+        code: 'NO_DECRYPTION_KEY',
+        exitCode: 2,
+        hint: 'pass --identity FILE (or secret:NAME.FIELD), set VYA_AGE_IDENTITY, or run on a terminal to be asked',
+      });
+    }
+    return identities;
+  }
+
+  private async fromFlag(value: string): Promise<string[]> {
+    if (!parseSecretReference(value)) return this.registered(await readIdentityFile(value));
+    const contents = await this.runtime.resolveSecrets(value, '--identity');
+    return this.registered(this.parseContents(contents, `--identity ${value}`));
+  }
+
+  private parseContents(contents: string, source: string): string[] {
+    this.runtime.addSecret(contents);
+    for (const line of contents.split(/\r?\n/)) if (line.trim() && !line.trim().startsWith('#')) this.runtime.addSecret(line.trim());
+    try {
+      return parseIdentityFile(contents);
+    } catch (error) {
+      throw new VyaError(`the age identity from ${source} is not valid: ${(error as Error).message}`, {
+        code: 'AGE_BAD_IDENTITY',
+        exitCode: 2,
+        hint: 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen',
+      });
+    }
+  }
+
+  private registered(identities: string[]): string[] {
+    for (const identity of identities) {
+      this.runtime.addSecret(identity);
+      this.runtime.addSecret(identity.toLowerCase());
+    }
+    return identities;
+  }
+}
+
+function contentsInArgv(runtime: Runtime, value: string): VyaError {
+  runtime.addSecret(value);
+  return new VyaError('--identity takes a path to an identity file or a secret: reference, not the key itself', {
+    code: 'USAGE',
+    exitCode: 2,
+    hint: 'a key on the command line is visible in the process list and shell history: pass --identity FILE, --identity secret:NAME.FIELD, or set VYA_AGE_IDENTITY',
+  });
+}
