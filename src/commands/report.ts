@@ -28,9 +28,10 @@ export default class Report extends VyaCommand {
       throw new VyaError('--json prints the report model as JSON; an HTML report needs --out', { code: 'USAGE', exitCode: 2, hint: 'add --out report.html, or drop --format html' });
     }
     const runtime = await this.runtime({ configFlag: flags.config, requireConfig: false });
-    const history = await new HistoryStore(runtime.stateDir).query();
+    const store = new HistoryStore(runtime.stateDir);
+    const [history, drills] = await Promise.all([store.query(), store.drills()]);
     const reports = runtime.config.reports as { title?: string; stale_after_hours?: number } | undefined;
-    const model = buildReportModel(history, { since: parseSince(flags.since), until: new Date(), jobs: flags.job, staleAfterHours: reports?.stale_after_hours ?? 36, host: hostname(), title: reports?.title });
+    const model = buildReportModel(history, { since: parseSince(flags.since), until: new Date(), jobs: flags.job, staleAfterHours: reports?.stale_after_hours ?? 36, host: hostname(), title: reports?.title }, drills);
     if (json && !flags.out) return model;
     const document = format === 'json' ? JSON.stringify(model, null, 2) + '\n' : await runtime.registry.reportTemplate(flags.template).render(model);
     if (!flags.out) {

@@ -46,9 +46,13 @@ describe('end to end: repository integrity (manifests, verify, prune, partial ob
   async function plant(from: Manifest, job: string, id: string, change: (manifest: Record<string, unknown>) => void): Promise<string> {
     const extension = from.data_key.slice(from.data_key.indexOf(`${from.id}.`) + from.id.length + 1);
     const manifest: Record<string, unknown> = { ...from, id, job, run_id: `run-${id}`, data_key: dataKey(job, unit, id, extension), started_at: new Date(Date.now() + 60_000).toISOString() };
+    // A files snapshot also has a listing object, bound to its snapshot like the data.
+    const listing = from.listing && { ...from.listing, key: dataKey(job, unit, id, from.listing.key.slice(from.listing.key.indexOf(`${from.id}.`) + from.id.length + 1)) };
+    if (listing) manifest.listing = listing;
     change(manifest);
     await mkdir(join(repo, dataPrefix(job, unit)), { recursive: true });
     await copyFile(join(repo, from.data_key), join(repo, manifest.data_key as string));
+    if (from.listing && listing) await copyFile(join(repo, from.listing.key), join(repo, listing.key));
     const key = manifestKey(job, unit, id);
     await writeFile(join(repo, key), typeof manifest.raw === 'string' ? manifest.raw : JSON.stringify(manifest, null, 2));
     return key;

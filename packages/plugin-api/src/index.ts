@@ -25,6 +25,7 @@ export type { NameSelection } from './select.js';
 export { parseNameList, selectNames, unknownDatabasesError } from './select.js';
 export type { ObjectInfo, Sink } from './sink.js';
 export { modifiedOf, normalizeKeyPrefix } from './sink.js';
-export type { BackupStream, BackupUnit, RestoreOptions, RestorePlan, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';
+export type { BackupStream, BackupUnit, DrillCheckRequest, DrillCheckResult, DrillTarget, RestoreOptions, RestorePlan, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';
+export type { DrillSummary, DrillUnitResult } from './drill.js';
 export { apiMajor, apiVersion } from './version.js';
 export { resolveConfigPath } from './paths.js';

@@ -1,3 +1,4 @@
+import type { DrillSummary } from './drill.js';
 import type { CheckItem } from './check.js';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'partial';
@@ -37,6 +38,12 @@ export interface RunSummary {
 
 export interface RunEvent {
   outcome: RunOutcome;
+  /**
+   * 'drill' for a restore drill (`vya drill`): `run` then summarises it (a unit succeeded when
+   * its drill passed, its error names what failed) and `drill` holds the details. Absent: a backup.
+   */
+  kind?: 'backup' | 'drill';
+  drill?: DrillSummary;
   run: RunSummary;
   /** The run's log lines (redacted), for attachments. */
   log: string[];

@@ -28,6 +28,14 @@ export interface ReportUnit {
   lastSnapshotId?: string;
   ageHours?: number;
   stale: boolean;
+  /** When a restore drill of the unit last passed: the last proven restore (`vya drill`). */
+  lastProvenRestoreAt?: string;
+  /** The restore time that drill measured (its RTO), in milliseconds. */
+  lastProvenRestoreMs?: number;
+  /** The snapshot that drill restored. */
+  lastProvenSnapshotId?: string;
+  /** Set when the unit's latest drill failed: what it found (redacted). */
+  lastDrillFailure?: string;
 }
 
 export interface ReportRun {

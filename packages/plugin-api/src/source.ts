@@ -23,6 +23,14 @@ export interface BackupStream {
    * manifest only after this resolves, so a dump that failed after its last byte still fails.
    */
   completed: Promise<UnitMetadata>;
+  /**
+   * Optional: a second stream produced in the same pass as `data`, e.g. a files source's
+   * per-file listing (path, size, mode, sha256) for restore drills. The core stores it as a
+   * second object next to the data, compressed and encrypted the same way, and references it
+   * from the manifest (`listing`); it is read back only for `Source.drillCheck`. It must end
+   * when `data` ends, and is consumed concurrently with `data` (both apply backpressure).
+   */
+  listing?: Readable;
 }
 
 export interface RestoreOptions {
@@ -70,6 +78,30 @@ export interface RestoreResult {
   details?: Record<string, unknown>;
 }
 
+/** The scratch target a restore drill restored into. */
+export interface DrillTarget {
+  /** The scratch database, for sources that restore into a server. */
+  database?: string;
+  /** The scratch directory, for sources that restore into a directory. */
+  directory?: string;
+}
+
+export interface DrillCheckRequest {
+  unit: BackupUnit;
+  target: DrillTarget;
+  /** The manifest's `source_metadata` of the snapshot that was restored. */
+  metadata: UnitMetadata;
+  /** The snapshot's stored listing (`BackupStream.listing`), decrypted; absent when none was stored. */
+  listing?: Readable;
+}
+
+export interface DrillCheckResult {
+  /** What was compared, in a few words, e.g. '12 tables, 10452 rows'. */
+  checked: string;
+  /** One line per mismatch, naming the thing, e.g. 'table public.orders missing'. Empty when all matched. */
+  problems: string[];
+}
+
 /** A database engine or a file set. Instances are created per configured source. */
 export interface Source {
   /** Reachability, tools present and new enough, credentials valid. Never throws for a failed check. */
@@ -96,6 +128,25 @@ export interface Source {
    * closes the stream once `restore` returns.
    */
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult>;
+  /**
+   * Restore drills: why this unit cannot be drilled, or undefined when it can. A unit that
+   * restores into the server itself rather than into a database (cluster roles, users and
+   * grants) must say so: a drill never touches anything but its scratch target.
+   */
+  cannotDrill?(unit: BackupUnit): string | undefined;
+  /**
+   * Restore drills (`vya drill`): throws a VyaError when `database` already exists on this
+   * source, so that a drill never restores into, nor later drops, a database it did not create.
+   */
+  assertScratchFree?(database: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Restore drills: inspects a freshly restored scratch target against what the backup
+   * recorded (tables and row counts in `metadata`, a file listing) and says what differs.
+   * Throws only when it cannot inspect at all.
+   */
+  drillCheck?(request: DrillCheckRequest, signal: AbortSignal): Promise<DrillCheckResult>;
+  /** Restore drills: removes a scratch database this drill created (directories are removed by the core). */
+  dropScratch?(target: DrillTarget, signal: AbortSignal): Promise<void>;
   /** Releases pools and connections. */
   close?(): Promise<void>;
 }

@@ -1,13 +1,12 @@
-import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import * as tar from 'tar';
 import {
   VyaError,
   type BackupStream,
   type BackupUnit,
   type CheckItem,
+  type DrillCheckRequest,
+  type DrillCheckResult,
   type Logger,
   type RestorePlan,
   type RestoreRequest,
@@ -15,9 +14,14 @@ import {
   type Source,
 } from '@vya/plugin-api';
 import { listArchive } from './list-archive.js';
+import { checkRestoredTree } from './check-tree.js';
+import { tapListing } from './listing.js';
 import { describeRestoreError } from './restore-errors.js';
 import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';
-import { createEntryFilter, normalizeEntryPath, type PathFilter } from './tar-filter.js';
+import { newCounts } from './pack-counts.js';
+import { gnuTarAvailable, packWithGnuTar } from './pack-gnu-tar.js';
+import { packWithNodeTar } from './pack-node-tar.js';
+import { createEntryFilter, type PathFilter } from './tar-filter.js';
 
 export interface FilesSourceConfig extends PathFilter {
   paths: string[];
@@ -55,41 +59,9 @@ export class FilesSource implements Source {
   async backup(unit: BackupUnit, signal: AbortSignal): Promise<BackupStream> {
     const root = this.rootOf(unit);
     const accept = createEntryFilter(this.config);
-    const counts = { entries: 0, files: 0, bytes: 0, warnings: 0, skipped_special: 0 };
-    const pack = tar.c(
-      {
-        cwd: root,
-        portable: false,
-        follow: false,
-        noDirRecurse: false,
-        filter: (path, stat) => {
-          // When packing from disk, tar hands us fs.Stats.
-          const info = stat as Stats;
-          const special = specialFileKind(info);
-          if (special) {
-            // tar cannot hold a FIFO's or a socket's data, and reading one blocks for good.
-            counts.skipped_special++;
-            this.logger.warn(`${unit.name}: skipped ${special} ${normalizeEntryPath(path)} (only files, directories and links are backed up)`);
-            return false;
-          }
-          const keep = accept(normalizeEntryPath(path), info.isDirectory());
-          if (keep) {
-            counts.entries++;
-            if (info.isFile()) {
-              counts.files++;
-              counts.bytes += info.size;
-            }
-          }
-          return keep;
-        },
-        onwarn: (code, message) => {
-          counts.warnings++;
-          this.logger.warn(`${unit.name}: ${code}: ${message}`);
-        },
-      },
-      ['.'],
-    );
-    const data = Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+    const counts = newCounts();
+    const events = { counts, accept, warn: (message: string) => this.logger.warn(`${unit.name}: ${message}`) };
+    const data = usesGnuTar() ? packWithGnuTar(root, events, signal) : packWithNodeTar(root, events);
     signal.addEventListener('abort', () => data.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
     const completed = new Promise<Record<string, unknown>>((resolvePromise, reject) => {
       data.once('end', () => resolvePromise({ root, format: 'tar (pax)', ...counts }));
@@ -98,7 +70,7 @@ export class FilesSource implements Source {
         if (!data.readableEnded) reject(new VyaError(`${unit.name}: archive stream closed early`, { code: 'ABORTED' }));
       });
     });
-    return { data, format: 'tar', completed };
+    return { ...tapListing(data), format: 'tar', completed };
   }
 
   /** Entries are staged and moved into place only after a clean end: no verification read first. */
@@ -126,6 +98,11 @@ export class FilesSource implements Source {
     return restoreThroughStaging(request, state.directory, overwrite, signal);
   }
 
+  /** A drill: the restored scratch directory against the listing stored at backup time. */
+  drillCheck(request: DrillCheckRequest, signal: AbortSignal): Promise<DrillCheckResult> {
+    return checkRestoredTree(request, signal);
+  }
+
   private rootOf(unit: BackupUnit): string {
     const root = this.units.get(unit.name);
     if (!root) throw new VyaError(`files source has no unit "${unit.name}"`, { code: 'UNKNOWN_UNIT', hint: `units: ${[...this.units.keys()].join(', ')}` });
@@ -133,12 +110,9 @@ export class FilesSource implements Source {
   }
 }
 
-function specialFileKind(info: Stats): string | undefined {
-  if (info.isFIFO()) return 'FIFO';
-  if (info.isSocket()) return 'socket';
-  if (info.isCharacterDevice()) return 'character device';
-  if (info.isBlockDevice()) return 'block device';
-  return undefined;
+/** GNU tar when installed (about 17 times less CPU per small file), unless VYA_FILES_PACKER=node-tar. */
+function usesGnuTar(): boolean {
+  return process.env.VYA_FILES_PACKER !== 'node-tar' && gnuTarAvailable();
 }
 
 /** '/srv/app/uploads' → 'srv/app/uploads': readable in listings, unique per path. */

@@ -7,6 +7,9 @@ import {
   type BackupStream,
   type BackupUnit,
   type CheckItem,
+  type DrillCheckRequest,
+  type DrillCheckResult,
+  type DrillTarget,
   type RestoreOptions,
   type RestorePlan,
   type PluginContext,
@@ -16,7 +19,9 @@ import {
   type UnitMetadata,
 } from '@vya/plugin-api';
 import { quoteIdentifier, withConnection, writeOptionFile, type MysqlConnection } from './connection.js';
-import { describeTables, discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
+import { discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
+import { assertScratchFree, checkRestoredDatabase, dropScratchDatabase } from './drill.js';
+import { startSnapshotCounts, type CountedTable } from './snapshot-counts.js';
 import { databaseContents } from './target-contents.js';
 import { clientArgs, dumpArgs, findTools, toolVersion, type MysqlTools } from './tools.js';
 import { dumpUsersAndGrants } from './users.js';
@@ -62,9 +67,11 @@ export class MysqlSource implements Source {
     const tools = await findTools(this.config.tools);
     const options = await writeOptionFile(this.config.connection, this.config.privateTempDir);
     try {
+      const counts = await startSnapshotCounts(this.config.connection, unit.name);
+      counts.tables.catch(() => {});
       const child = spawnStreaming(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}` });
       child.stdin.end();
-      const facts = this.describe(unit.name, tools.dump);
+      const facts = this.describe(unit.name, tools.dump, counts.tables);
       facts.catch(() => {});
       const completed = child.exited.then(() => facts).finally(() => options.remove());
       return { data: child.stdout, format: 'sql', completed };
@@ -132,6 +139,22 @@ export class MysqlSource implements Source {
     });
   }
 
+  cannotDrill(unit: BackupUnit): string | undefined {
+    return unit.kind === 'users' ? 'users and grants restore into the server itself, not into a scratch database' : undefined;
+  }
+
+  assertScratchFree(database: string): Promise<void> {
+    return assertScratchFree(this.config.connection, database);
+  }
+
+  drillCheck(request: DrillCheckRequest): Promise<DrillCheckResult> {
+    return checkRestoredDatabase(this.config.connection, request);
+  }
+
+  dropScratch(target: DrillTarget): Promise<void> {
+    return dropScratchDatabase(this.config.connection, target);
+  }
+
   private where(): string {
     const connection = this.config.connection;
     return connection.socket ?? `${connection.host}:${connection.port}`;
@@ -160,12 +183,9 @@ export class MysqlSource implements Source {
     }
   }
 
-  private async describe(database: string, dumpTool: string): Promise<UnitMetadata> {
-    const [server, tables, version] = await Promise.all([
-      withConnection(this.config.connection, serverFacts),
-      withConnection(this.config.connection, (db) => describeTables(db, database)),
-      toolVersion(dumpTool),
-    ]);
-    return { flavour: server.flavour, server_version: server.version, dump_tool: dumpTool, dump_tool_version: version, database, tables };
+  private async describe(database: string, dumpTool: string, counted: Promise<CountedTable[]>): Promise<UnitMetadata> {
+    const [server, tables, version] = await Promise.all([withConnection(this.config.connection, serverFacts), counted, toolVersion(dumpTool)]);
+    const row_counts = 'consistent snapshot started just before the dump (see docs/drills.md)';
+    return { flavour: server.flavour, server_version: server.version, dump_tool: dumpTool, dump_tool_version: version, database, tables, row_counts };
   }
 }

@@ -28,7 +28,23 @@ export function clientArgs(optionFile: string, ...options: string[]): string[] {
   return [`--defaults-extra-file=${optionFile}`, '--default-character-set=utf8mb4', '--binary-mode', ...options];
 }
 
-export async function toolVersion(tool: string): Promise<string> {
+/**
+ * A version read in the last minute is reused: a job of many databases asked it once per
+ * database, a process start each; a daemon still sees an upgraded tool a minute later.
+ */
+const VERSION_TTL_MS = 60_000;
+const versions = new Map<string, { at: number; version: Promise<string> }>();
+
+export function toolVersion(tool: string): Promise<string> {
+  const cached = versions.get(tool);
+  if (cached && Date.now() - cached.at < VERSION_TTL_MS) return cached.version;
+  const version = readToolVersion(tool);
+  versions.set(tool, { at: Date.now(), version });
+  version.catch(() => versions.delete(tool));
+  return version;
+}
+
+async function readToolVersion(tool: string): Promise<string> {
   const output = await runTool(tool, ['--version'], { label: `${tool} --version` });
   return (/Distrib\s+([0-9][^\s,]*)/.exec(output) ?? /Ver\s+([0-9][^\s,]*)/.exec(output))?.[1] ?? output.trim();
 }

@@ -1,6 +1,6 @@
 import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from '@vya/plugin-api';
-import { connectionString, libpqEnv, withClient, type PostgresConnection } from './connection.js';
-import { describeDatabase } from './discovery.js';
+import { connectionString, libpqEnv, type PostgresConnection } from './connection.js';
+import { exportSnapshot, type ExportedSnapshot } from './snapshot-counts.js';
 import { toolMajorVersion, toolPath } from './tools.js';
 
 export interface DumpContext {
@@ -19,21 +19,35 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
   const tool = globals ? 'pg_dumpall' : 'pg_dump';
   const args = globals ? ['--globals-only', '--no-password', `--database=${connectionString(context.connection.database)}`] : ['--format=custom', '--compress=0', '--no-password'];
   const database = globals ? context.connection.database : unit.name;
-  const child = spawnStreaming(toolPath(tool, context.binDir), args, {
+  const snapshot = globals ? undefined : await exportSnapshot(context.connection, unit.name);
+  if (snapshot) args.push(`--snapshot=${snapshot.id}`);
+  const child = startDump(toolPath(tool, context.binDir), args, {
     env: libpqEnv(context.connection, database),
     signal,
     label: globals ? 'pg_dumpall --globals-only' : `pg_dump of database ${unit.name}`,
-  });
+  }, snapshot);
   child.stdin.end();
+  child.exited.then(snapshot?.release, snapshot?.release);
   const facts = (async (): Promise<UnitMetadata> => {
     const [serverVersion, dumpTool, description] = await Promise.all([
       context.serverVersion(),
       toolMajorVersion(tool, context.binDir),
-      globals ? Promise.resolve(undefined) : withClient(context.connection, unit.name, describeDatabase),
+      snapshot ? snapshot.facts : Promise.resolve(undefined),
     ]);
-    return { server_version: serverVersion, dump_tool: tool, dump_tool_version: dumpTool.version, database: globals ? undefined : unit.name, ...description };
+    const counts = globals ? {} : { row_counts: 'exact, counted in the snapshot pg_dump dumped' };
+    return { server_version: serverVersion, dump_tool: tool, dump_tool_version: dumpTool.version, database: globals ? undefined : unit.name, ...description, ...counts };
   })();
   facts.catch(() => {});
   const completed = child.exited.then(() => facts);
   return { data: child.stdout, format: globals ? 'sql' : 'pgdump', completed };
+}
+
+/** Spawns the dump tool; a failure to start ends the exported snapshot's transaction too. */
+function startDump(command: string, args: string[], options: Parameters<typeof spawnStreaming>[2], snapshot: ExportedSnapshot | undefined): ReturnType<typeof spawnStreaming> {
+  try {
+    return spawnStreaming(command, args, options);
+  } catch (error) {
+    snapshot?.release();
+    throw error;
+  }
 }

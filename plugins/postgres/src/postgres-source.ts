@@ -1,6 +1,7 @@
-import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult, type Source } from '@vya/plugin-api';
+import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type DrillCheckRequest, type DrillCheckResult, type DrillTarget, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult, type Source } from '@vya/plugin-api';
 import { withClient, type PostgresConnection } from './connection.js';
 import { discoverDatabases, type DiscoveryOptions } from './discovery.js';
+import { assertScratchFree, checkRestoredDatabase, dropScratchDatabase } from './drill.js';
 import { dumpUnit } from './dump.js';
 import { planDatabaseRestore, restoreDatabase, restoreGlobals, type RestoreContext } from './restore.js';
 import { toolMajorVersion, versionGap, type PostgresTool } from './tools.js';
@@ -49,6 +50,22 @@ export class PostgresSource implements Source {
   restore(request: RestoreRequest, signal: AbortSignal): Promise<RestoreResult> {
     const context = this.restoreContext();
     return request.unit.kind === 'globals' ? restoreGlobals(request, context, signal) : restoreDatabase(request, context, signal);
+  }
+
+  cannotDrill(unit: BackupUnit): string | undefined {
+    return unit.kind === 'globals' ? 'the cluster globals (roles) restore into the server itself, not into a scratch database' : undefined;
+  }
+
+  assertScratchFree(database: string): Promise<void> {
+    return assertScratchFree(this.config.connection, database);
+  }
+
+  drillCheck(request: DrillCheckRequest): Promise<DrillCheckResult> {
+    return checkRestoredDatabase(this.config.connection, request);
+  }
+
+  dropScratch(target: DrillTarget): Promise<void> {
+    return dropScratchDatabase(this.config.connection, target);
   }
 
   private restoreContext(): RestoreContext {

@@ -101,7 +101,7 @@ jobs:
     expect(manifest.source_metadata.server_version).to.match(/^15\./);
     expect(manifest.source_metadata.dump_tool_version).to.match(/^15\./);
     expect(manifest.source_metadata.database_size).to.be.greaterThan(1_000_000);
-    expect(manifest.source_metadata.tables).to.deep.include({ schema: 'app', name: 'customers', row_estimate: 2000 });
+    expect(manifest.source_metadata.tables).to.deep.include({ schema: 'app', name: 'customers', row_estimate: 2000, rows: 2000 });
   });
 
   it('restores into a new database with every row, sequence, view, function, trigger, extension and large object', async () => {

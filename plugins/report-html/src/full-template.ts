@@ -20,8 +20,8 @@ const TEMPLATE = `<!doctype html>
 </table>
 
 <h2>Last good snapshot per unit</h2>
-<table><tr><th>Job</th><th>Unit</th><th>Last success</th><th>Age</th><th>Snapshot</th></tr>
-{{#each model.jobs}}{{#each units}}<tr class="{{#if stale}}stale{{/if}}"><td>{{job}}</td><td>{{unit}}</td><td>{{time lastSuccessAt}}</td><td class="{{#if stale}}bad{{else}}ok{{/if}}">{{#if lastSuccessAt}}{{ageHours}} h{{#if stale}} (stale){{/if}}{{else}}never{{/if}}</td><td><code>{{lastSnapshotId}}</code></td></tr>{{/each}}{{/each}}
+<table><tr><th>Job</th><th>Unit</th><th>Last success</th><th>Age</th><th>Snapshot</th><th>Last proven restore</th></tr>
+{{#each model.jobs}}{{#each units}}<tr class="{{#if stale}}stale{{/if}}"><td>{{job}}</td><td>{{unit}}</td><td>{{time lastSuccessAt}}</td><td class="{{#if stale}}bad{{else}}ok{{/if}}">{{#if lastSuccessAt}}{{ageHours}} h{{#if stale}} (stale){{/if}}{{else}}never{{/if}}</td><td><code>{{lastSnapshotId}}</code></td>{{> provenRestore}}</tr>{{/each}}{{/each}}
 </table>
 
 <h2>Stored size per run</h2>{{raw charts.sizes}}

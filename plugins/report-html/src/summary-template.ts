@@ -6,8 +6,8 @@ const TEMPLATE = `<!doctype html>
 <body>
 <h1>{{model.title}}</h1>
 <p class="muted">{{time model.since}} to {{time model.until}} · {{model.totals.runs}} runs · success rate <strong id="success-rate" class="{{rateClass model.totals.successRate}}">{{percent model.totals.successRate}}</strong></p>
-<table><tr><th>Job</th><th>Unit</th><th>Last success</th><th>Age</th></tr>
-{{#each model.jobs}}{{#each units}}<tr class="{{#if stale}}stale{{/if}}"><td>{{job}}</td><td>{{unit}}</td><td>{{time lastSuccessAt}}</td><td class="{{#if stale}}bad{{else}}ok{{/if}}">{{#if lastSuccessAt}}{{ageHours}} h{{else}}never{{/if}}</td></tr>{{/each}}{{/each}}
+<table><tr><th>Job</th><th>Unit</th><th>Last success</th><th>Age</th><th>Last proven restore</th></tr>
+{{#each model.jobs}}{{#each units}}<tr class="{{#if stale}}stale{{/if}}"><td>{{job}}</td><td>{{unit}}</td><td>{{time lastSuccessAt}}</td><td class="{{#if stale}}bad{{else}}ok{{/if}}">{{#if lastSuccessAt}}{{ageHours}} h{{else}}never{{/if}}</td>{{> provenRestore}}</tr>{{/each}}{{/each}}
 </table>
 {{#if model.failures.length}}<h2>Failures</h2><ul>{{#each model.failures}}<li><strong>{{job}}/{{unit}}</strong> {{time at}}: <span class="error">{{error}}</span></li>{{/each}}</ul>{{/if}}
 </body></html>

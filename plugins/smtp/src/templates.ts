@@ -27,6 +27,7 @@ export async function renderMail(event: RunEvent, options: { templatesDir: strin
   const context = {
     run: event.run,
     outcome: event.outcome,
+    drill: event.kind === 'drill' ? event.drill : undefined,
     outcomeWord: event.outcome === 'succeeded' ? 'SUCCEEDED' : event.outcome === 'partial' ? 'PARTIAL' : 'FAILED',
     failed: event.outcome !== 'succeeded',
     testMode: options.testMode,

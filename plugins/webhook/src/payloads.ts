@@ -31,7 +31,8 @@ export function genericPayload(event: RunEvent): Record<string, unknown> {
   const { run } = event;
   return {
     source: 'vya',
-    event: `run.${event.outcome}`,
+    event: `${event.kind === 'drill' ? 'drill' : 'run'}.${event.outcome}`,
+    kind: event.kind ?? 'backup',
     outcome: event.outcome,
     job: run.job,
     host: run.host,
@@ -55,7 +56,7 @@ interface ChatSummary {
 function chatSummary(event: RunEvent): ChatSummary {
   const { run } = event;
   return {
-    headline: `vya ${run.job} ${event.outcome} on ${run.host}: ${run.totals.succeeded}/${run.totals.units} units`,
+    headline: `vya ${run.job}${event.kind === 'drill' ? ' restore drill' : ''} ${event.outcome} on ${run.host}: ${run.totals.succeeded}/${run.totals.units} units`,
     error: run.error,
     failures: run.units.filter((unit) => unit.status === 'failed').map((unit) => ({ unit: unit.unit, error: unit.error ?? 'failed' })),
   };
@@ -65,7 +66,7 @@ export function slackPayload(event: RunEvent): Record<string, unknown> {
   const { run } = event;
   const icon = event.outcome === 'succeeded' ? ':white_check_mark:' : event.outcome === 'partial' ? ':warning:' : ':x:';
   const summary = chatSummary(event);
-  const lines = [`${icon} *vya ${run.job}* ${event.outcome} on ${run.host}: ${run.totals.succeeded}/${run.totals.units} units`];
+  const lines = [`${icon} *vya ${run.job}*${event.kind === 'drill' ? ' restore drill' : ''} ${event.outcome} on ${run.host}: ${run.totals.succeeded}/${run.totals.units} units`];
   if (summary.error) lines.push(`> ${summary.error}`);
   for (const failure of summary.failures) lines.push(`• \`${failure.unit}\`: ${failure.error}`);
   return { text: lines.join('\n'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] };

@@ -25,7 +25,7 @@ export async function afterRun(runtime: Runtime, run: RunSummary, log: string[])
   const metrics = runtime.config.metrics as MetricsConfig | undefined;
   if (metrics) {
     const textfile = metrics.textfile && resolve(runtime.configDir, metrics.textfile);
-    await publishMetrics({ ...metrics, textfile }, await history.query().catch(() => [run]), runtime.logger);
+    await publishMetrics({ ...metrics, textfile }, await history.query().catch(() => [run]), runtime.logger, await history.drills().catch(() => []));
   }
 }
 

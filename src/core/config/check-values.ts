@@ -22,6 +22,7 @@ export function checkValues(config: VyaConfig, document: ConfigDocument): string
       const retryDelay = schedule.retry_delay === undefined ? undefined : retryDelayProblem(schedule.retry_delay);
       if (retryDelay) problem(['jobs', name, 'schedule', 'retry_delay'], retryDelay, 'the delay doubles for each retry: at most 1h, so that the tenth still fits a timer');
     }
+    for (const found of job.drill?.schedule ? scheduleProblems(job.drill.schedule) : []) problem(['jobs', name, 'drill', 'schedule', found.key], found.message, found.hint);
     const retention = job.retention;
     if (retention?.timezone !== undefined && !isValidTimeZone(retention.timezone)) {
       problem(['jobs', name, 'retention', 'timezone'], `unknown time zone "${retention.timezone}"`, 'use an IANA name such as UTC or Europe/Paris');

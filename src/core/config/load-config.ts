@@ -114,6 +114,12 @@ function checkReferences(config: VyaConfig, document: ConfigDocument): string[] 
     expect(['jobs', name, 'source'], job.source, 'sources');
     expect(['jobs', name, 'sink'], job.sink, 'sinks');
     (job.notify ?? []).forEach((notifier, i) => expect(['jobs', name, 'notify', i], notifier, 'notifiers'));
+    if (job.drill?.into !== undefined) expect(['jobs', name, 'drill', 'into'], job.drill.into, 'sources');
+    const intoType = job.drill?.into === undefined ? undefined : config.sources[job.drill.into]?.type;
+    const ownType = config.sources[job.source]?.type;
+    if (intoType !== undefined && ownType !== undefined && intoType !== ownType) {
+      lines.push(`${document.locate(['jobs', name, 'drill', 'into'])}: jobs.${name}.drill.into: source "${job.drill!.into}" is of type ${intoType}, the job's source of type ${ownType}`);
+    }
   }
   const store = config.secrets?.store;
   if (store !== undefined && typeof config.secrets?.[store] !== 'object') {

@@ -105,6 +105,14 @@ export const jobSchema: JsonSchema = {
     notify: { type: 'array', items: { type: 'string' } },
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
     hooks: hooksSchema,
+    drill: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        into: { type: 'string', minLength: 1, description: 'The source to restore drills into (default: the job\'s own source).' },
+        schedule: scheduleSchema,
+      },
+    },
   },
 };
 

@@ -65,6 +65,14 @@ export interface JobConfig {
   /** Units backed up at once; defaults to the source's `concurrency`, else 2. */
   concurrency?: number;
   hooks?: HooksConfig;
+  /** Restore drills (`vya drill`): where to restore, and when the daemon runs them. */
+  drill?: DrillConfig;
+}
+
+export interface DrillConfig {
+  /** A source of the job's source type to restore into (default: the job's own source). */
+  into?: string;
+  schedule?: ScheduleConfig;
 }
 
 export interface SecretsConfig {

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage, VyaError, type Logger, type RunOutcome, type RunSummary } from '@vya/plugin-api';
+import { errorMessage, VyaError, type DrillSummary, type Logger, type RunOutcome, type RunSummary } from '@vya/plugin-api';
 
 export interface NotificationOutcome {
   name: string;
@@ -9,7 +9,10 @@ export interface NotificationOutcome {
 }
 
 /** One line of history.jsonl: a run, or a daemon heartbeat. */
-export type HistoryRecord = { kind: 'run'; run: RunSummary; notifications: NotificationOutcome[] } | { kind: 'heartbeat'; at: string; host: string; pid: number };
+export type HistoryRecord =
+  | { kind: 'run'; run: RunSummary; notifications: NotificationOutcome[] }
+  | { kind: 'drill'; drill: DrillSummary; notifications: NotificationOutcome[] }
+  | { kind: 'heartbeat'; at: string; host: string; pid: number };
 
 export interface HistoryFilter {
   job?: string[];
@@ -77,6 +80,11 @@ export class HistoryStore {
     return records;
   }
 
+  /** Restore drills, oldest first. */
+  async drills(jobs?: string[]): Promise<DrillSummary[]> {
+    return drillsOf(await this.records(), jobs);
+  }
+
   /** Runs matching the filter, oldest first. */
   async query(filter: HistoryFilter = {}): Promise<(RunSummary & { notifications: NotificationOutcome[] })[]> {
     return (await this.records())
@@ -87,6 +95,15 @@ export class HistoryStore {
       .filter((run) => !filter.status?.length || filter.status.includes(run.outcome))
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
+}
+
+/** Restore drills (`vya drill`), oldest first. */
+export function drillsOf(records: HistoryRecord[], jobs?: string[]): DrillSummary[] {
+  return records
+    .filter((record): record is Extract<HistoryRecord, { kind: 'drill' }> => record.kind === 'drill')
+    .map((record) => record.drill)
+    .filter((drill) => !jobs?.length || jobs.includes(drill.job))
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
 /** fs writes may be short (a disk filling up): write until all is written or the write fails. */

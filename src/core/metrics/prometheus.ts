@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorMessage, type Logger, type RunSummary } from '@vya/plugin-api';
+import { errorMessage, type DrillSummary, type Logger, type RunSummary } from '@vya/plugin-api';
+import { writeDrillMetrics } from './drill-metrics.js';
 
 export interface MetricsConfig {
   textfile?: string;
@@ -9,7 +10,7 @@ export interface MetricsConfig {
 }
 
 /** Prometheus text exposition of the run history: what dashboards and alerts need. */
-export function renderMetrics(runs: RunSummary[]): string {
+export function renderMetrics(runs: RunSummary[], drills: DrillSummary[] = []): string {
   const lastRun = new Map<string, RunSummary>();
   const unitLast = new Map<string, { job: string; unit: string; success?: number; raw?: number; stored?: number; duration?: number }>();
   const runsTotal = new Map<string, number>();
@@ -40,13 +41,14 @@ export function renderMetrics(runs: RunSummary[]): string {
   metric('vya_job_last_run_success', 'gauge', '1 when every unit of the last run succeeded, else 0.', [...lastRun.values()].map((run) => [{ job: run.job }, run.outcome === 'succeeded' ? 1 : 0]));
   metric('vya_job_last_run_duration_seconds', 'gauge', 'Duration of the last run of the job.', [...lastRun.values()].map((run) => [{ job: run.job }, run.durationMs / 1000]));
   metric('vya_job_runs_total', 'counter', 'Runs of the job by outcome.', [...runsTotal].map(([key, n]) => [{ job: key.split('\u0000')[0], outcome: key.split('\u0000')[1] }, n]));
+  if (drills.length > 0) writeDrillMetrics(drills, metric);
   return lines.join('\n') + '\n';
 }
 
 /** Writes the textfile (atomically, for node_exporter) and/or pushes to a Pushgateway. Never throws. */
-export async function publishMetrics(config: MetricsConfig | undefined, runs: RunSummary[], logger: Logger): Promise<void> {
+export async function publishMetrics(config: MetricsConfig | undefined, runs: RunSummary[], logger: Logger, drills: DrillSummary[] = []): Promise<void> {
   if (!config?.textfile && !config?.pushgateway) return;
-  const text = renderMetrics(runs);
+  const text = renderMetrics(runs, drills);
   if (config.textfile) {
     try {
       await mkdir(dirname(config.textfile), { recursive: true });

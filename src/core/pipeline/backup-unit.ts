@@ -3,13 +3,14 @@ import { pipeline } from 'node:stream/promises';
 import { errorMessage, isVyaError, VyaError, type BackupUnit, type Logger, type Sink, type Source } from '@vya/plugin-api';
 import type { CompressionConfig } from '../config/types.js';
 import { dataKey } from '../repository/keys.js';
-import type { Manifest } from '../repository/manifest.js';
+import type { Manifest, ManifestListing } from '../repository/manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
 import { newSnapshotId } from '../repository/snapshot-id.js';
 import { compressionExtension, createCompressStream } from './compression.js';
 import { createEncryptStream, describeEncryption, type EncryptionPlan } from './encryption.js';
 import { ByteMeter } from './measure.js';
+import { storeListing, type ListingUpload } from './listing-object.js';
 import { progressWatchdog, stallTimeoutMs } from '../backup/stall-guard.js';
 
 export interface UnitBackupRequest {
@@ -43,6 +44,7 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
   const abort = () => controller.abort(request.signal.reason);
   request.signal.addEventListener('abort', abort, { once: true });
   let key: string | undefined;
+  let listing: ListingUpload | undefined;
   try {
     if (request.signal.aborted) throw abortError(request);
     const output = await request.source.instance.backup(request.unit, controller.signal);
@@ -50,22 +52,27 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
     key = dataKey(request.job, request.unit.name, id, extensionFor(output.format, request));
     const raw = new ByteMeter({ onProgress: (bytes) => (watchdog.touch(), request.onProgress?.(bytes)) });
     const stored = new ByteMeter({ sha256: true });
+    listing = output.listing && storeListing(output.listing, { sink: request.sink.instance, job: request.job, unit: request.unit.name, id, compression: request.compression, encryption: request.encryption }, controller.signal);
     const stages = [output.data, raw, createCompressStream(request.compression), ...(request.encryption ? [createEncryptStream(request.encryption)] : []), stored];
     const results = await Promise.allSettled([
       firstFailureAborts(pipeline(stages, { signal: controller.signal }), controller),
       firstFailureAborts(request.sink.instance.put(key, stored, controller.signal), controller),
       firstFailureAborts(settleOnAbort(output.completed, controller.signal), controller),
+      firstFailureAborts(listing?.stored ?? Promise.resolve(undefined), controller),
     ]);
     const failure = pickFailure(results);
     if (failure) throw failure;
     const metadata = (results[2] as PromiseFulfilledResult<Record<string, unknown>>).value;
     const manifest = buildManifest(request, { id, key, startedAt, format: output.format, rawBytes: raw.bytes, storedBytes: stored.bytes, sha256: stored.digest(), metadata });
+    const storedListing = (results[3] as PromiseFulfilledResult<ManifestListing | undefined>).value;
+    if (storedListing) manifest.listing = storedListing;
     if (request.signal.aborted) throw abortError(request);
     await request.repository.writeManifest(manifest, request.signal);
     return manifest;
   } catch (error) {
     controller.abort();
     if (key) await removeQuietly(request.sink.instance, key, request.logger);
+    if (listing) await removeQuietly(request.sink.instance, listing.key, request.logger);
     throw wrapUnitError(error, request);
   } finally {
     watchdog.stop();

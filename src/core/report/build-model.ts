@@ -1,4 +1,5 @@
-import type { ReportModel, ReportUnit, RunSummary } from '@vya/plugin-api';
+import type { DrillSummary, ReportModel, ReportUnit, RunSummary } from '@vya/plugin-api';
+import { addProvenRestores } from './proven-restores.js';
 
 /** The unit name under which failures of a job as a whole (before any unit) are shown. */
 const JOB_ITSELF = '(job)';
@@ -13,7 +14,7 @@ export interface ReportOptions {
 }
 
 /** The run history shaped for report templates: totals, per-job success, unit freshness, runs, failures. */
-export function buildReportModel(history: RunSummary[], options: ReportOptions): ReportModel {
+export function buildReportModel(history: RunSummary[], options: ReportOptions, drills: DrillSummary[] = []): ReportModel {
   const inJobs = (run: RunSummary) => !options.jobs?.length || options.jobs.includes(run.job);
   const runs = history.filter((run) => inJobs(run) && Date.parse(run.startedAt) >= options.since.getTime() && Date.parse(run.startedAt) <= options.until.getTime());
   const count = (outcome: string) => runs.filter((run) => run.outcome === outcome).length;
@@ -43,6 +44,7 @@ export function buildReportModel(history: RunSummary[], options: ReportOptions):
       for (const unit of failedUnits) if (!units.some((u) => u.unit === unit)) units.push({ job, unit, stale: true });
       // A job that failed before reaching any unit (a server down from the start) has never had a good snapshot.
       if (units.length === 0) units.push({ job, unit: JOB_ITSELF, stale: true });
+      addProvenRestores(units, drills, job, options.until);
       return { job, runs: jobRuns.length, succeeded, successRate: jobRuns.length ? succeeded / jobRuns.length : 0, units: units.sort((a, b) => a.unit.localeCompare(b.unit)) };
     }),
     runs: runs.map((run) => ({

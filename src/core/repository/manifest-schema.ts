@@ -42,6 +42,11 @@ export const MANIFEST_SCHEMA: JsonSchema = {
       ],
     },
     source_metadata: { type: 'object' },
+    listing: {
+      type: 'object',
+      required: ['key', 'format', 'raw_bytes', 'stored_bytes', 'sha256'],
+      properties: { key: text, format: text, raw_bytes: count, stored_bytes: count, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+    },
     plugins: { type: 'object', additionalProperties: text },
     host: text,
     vya_version: text,

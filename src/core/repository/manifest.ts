@@ -14,6 +14,15 @@ export interface ManifestEncryption {
   passphrase: boolean;
 }
 
+/** A second stored object of the snapshot: the source's listing (e.g. every file with its sha256). */
+export interface ManifestListing {
+  key: string;
+  format: string;
+  raw_bytes: number;
+  stored_bytes: number;
+  sha256: string;
+}
+
 /** The JSON document that makes a snapshot exist. Field names are the on-storage format. */
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
@@ -34,6 +43,8 @@ export interface Manifest {
   compression: { algorithm: CompressionAlgorithm; level?: number };
   encryption: ManifestEncryption | null;
   source_metadata: Record<string, unknown>;
+  /** Optional (vya 0.x+ with drills): the listing object, compressed and encrypted like the data. */
+  listing?: ManifestListing;
   plugins: Record<string, string>;
   host: string;
   vya_version: string;
@@ -113,5 +124,11 @@ export function parseManifest(text: string, key: string): Manifest {
   if (Number.isNaN(Date.parse(manifest.started_at)) || Number.isNaN(Date.parse(manifest.finished_at))) throw new ManifestError(key, 'started_at/finished_at is not a date');
   if (manifestKey(manifest.job, manifest.unit.name, manifest.id) !== key) throw new ManifestError(key, `claims to be ${manifest.job}/${manifest.unit.name}@${manifest.id}, which belongs under another key`);
   if (!manifest.data_key.startsWith(`${dataPrefix(manifest.job, manifest.unit.name)}${manifest.id}.`)) throw new ManifestError(key, `data_key ${manifest.data_key} is not this snapshot's data object`);
+  if (manifest.listing && !manifest.listing.key.startsWith(`${dataPrefix(manifest.job, manifest.unit.name)}${manifest.id}.`)) throw new ManifestError(key, `listing key ${manifest.listing.key} is not this snapshot's own object`);
   return manifest;
+}
+
+/** Every stored object of a snapshot besides its manifest: the data, and the listing when there is one. */
+export function objectKeys(manifest: Manifest): string[] {
+  return manifest.listing ? [manifest.data_key, manifest.listing.key] : [manifest.data_key];
 }

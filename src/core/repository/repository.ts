@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { errorMessage, isNotFound, isVyaError, VyaError, type Logger, type Sink } from '@vya/plugin-api';
 import { decodeUnit, isManifestKey, isPartialKey, manifestKey, manifestPrefix } from './keys.js';
-import { ManifestError, parseManifest, type Manifest } from './manifest.js';
+import { ManifestError, objectKeys, parseManifest, type Manifest } from './manifest.js';
 
 export interface SnapshotFilter {
   job?: string;
@@ -78,7 +78,7 @@ export class Repository {
    */
   async deleteSnapshot(manifest: Manifest): Promise<void> {
     await this.sink.delete(manifestKey(manifest.job, manifest.unit.name, manifest.id));
-    await this.sink.delete(manifest.data_key);
+    for (const key of objectKeys(manifest)) await this.sink.delete(key);
   }
 }
 

@@ -8,11 +8,15 @@ import { HistoryStore } from '../history/history-store.js';
 import type { Runtime } from '../runtime.js';
 import { parseSchedule } from './cron.js';
 import { runScheduledJob, type ScheduledRunOptions } from './scheduled-run.js';
+import { scheduledTasks, type ScheduledTask } from './tasks.js';
+import { runScheduledDrill } from '../drill/scheduled-drill.js';
 
 export type DaemonOptions = ScheduledRunOptions;
 
 interface ScheduledJob {
+  /** The task's label: the job, or `JOB (drill)`. */
   name: string;
+  task: ScheduledTask;
   cron: Cron;
   running: boolean;
 }
@@ -35,9 +39,7 @@ export class Daemon {
   ) {
     const daemon = runtime.config.daemon as { concurrency?: number; heartbeat_seconds?: number } | undefined;
     this.limit = pLimit(daemon?.concurrency ?? 2);
-    for (const [name, job] of Object.entries(runtime.config.jobs)) {
-      if (job.schedule) this.jobs.push({ name, cron: parseSchedule(name, job.schedule), running: false });
-    }
+    for (const task of scheduledTasks(runtime.config)) this.jobs.push({ name: task.label, task, cron: parseSchedule(task.job, task.schedule), running: false });
   }
 
   get scheduledJobs(): string[] {
@@ -74,15 +76,16 @@ export class Daemon {
       return;
     }
     job.running = true;
-    const done = this.limit(() => this.runWithRetries(job.name)).finally(() => {
+    const done = this.limit(() => this.runTask(job.task)).finally(() => {
       job.running = false;
       this.active.delete(done);
     });
     this.active.add(done);
   }
 
-  private async runWithRetries(name: string): Promise<void> {
-    await runScheduledJob(this.runtime, name, this.options);
+  private async runTask(task: ScheduledTask): Promise<void> {
+    if (task.kind === 'drill') await runScheduledDrill(this.runtime, task.job, this.options.signal);
+    else await runScheduledJob(this.runtime, task.job, this.options);
   }
 
   /** A small file monitoring can read: the daemon is alive, what runs, what is next. */

@@ -56,10 +56,12 @@ export interface UnitFiles {
 }
 
 /** A oneshot service that runs one job, and the timer that starts it on the job's schedule. */
-export function systemdUnits(options: { job: string; onCalendar: string; command: string[]; user?: string }): UnitFiles {
-  const name = `vya-backup-${options.job}`;
+export function systemdUnits(options: { job: string; kind?: 'backup' | 'drill'; onCalendar: string; command: string[]; user?: string }): UnitFiles {
+  const kind = options.kind ?? 'backup';
+  const name = `vya-${kind}-${options.job}`;
+  const what = kind === 'drill' ? 'restore drill' : 'backup';
   const service = `[Unit]
-Description=vya backup of job ${options.job}
+Description=vya ${what} of job ${options.job}
 Wants=network-online.target
 After=network-online.target
 
@@ -71,7 +73,7 @@ IOSchedulingClass=best-effort
 IOSchedulingPriority=7
 `;
   const timer = `[Unit]
-Description=Schedule of vya backup job ${options.job}
+Description=Schedule of vya ${what} of job ${options.job}
 
 [Timer]
 OnCalendar=${options.onCalendar}
@@ -85,8 +87,8 @@ WantedBy=timers.target
 }
 
 /** One crontab block per job; CRON_TZ is honoured by cronie and systemd-cron (Debian's cron uses the system zone). */
-export function crontabLines(options: { job: string; cron: string; timezone: string; command: string[] }): string {
-  return `# vya backup job ${options.job}\nCRON_TZ=${options.timezone}\n${options.cron} ${options.command.map(quoteForShell).join(' ')}\n`;
+export function crontabLines(options: { job: string; kind?: 'backup' | 'drill'; cron: string; timezone: string; command: string[] }): string {
+  return `# vya ${options.kind === 'drill' ? 'restore drill of' : 'backup'} job ${options.job}\nCRON_TZ=${options.timezone}\n${options.cron} ${options.command.map(quoteForShell).join(' ')}\n`;
 }
 
 function quoteForSystemd(arg: string): string {

@@ -4,6 +4,7 @@ import { errorMessage } from '@vya/plugin-api';
 import { withLock } from '../locks/with-lock.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import { ChecksumVerifier } from '../pipeline/measure.js';
+import { listingAsSnapshot } from '../pipeline/listing-object.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';
@@ -67,7 +68,9 @@ async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repos
   const fullCheck = !options.sha256Only && missingKey === undefined;
   try {
     if (!fullCheck) {
-      await pipeline(await repository.sink.get(manifest.data_key, signal), new ChecksumVerifier(manifest.sha256, manifest.stored_bytes, `snapshot ${manifest.id}`), discard(), { signal });
+      for (const object of storedObjects(manifest)) {
+        await pipeline(await repository.sink.get(object.data_key, signal), new ChecksumVerifier(object.sha256, object.stored_bytes, `snapshot ${manifest.id} (${object.data_key})`), discard(), { signal });
+      }
       if (missingKey) return { ...base, ok: false, checked: 'sha256', error: `sha256 only: ${missingKey}; the stored bytes match, their content was not checked (pass --identity, or --sha256-only to accept this)` };
       return { ...base, ok: true, checked: 'sha256', note: 'sha256 only (--sha256-only): stored bytes match; not decrypted or decompressed' };
     }
@@ -75,6 +78,11 @@ async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repos
     await pipeline(opened.data, discard(), { signal });
     if (opened.raw.bytes !== manifest.raw_bytes) {
       return { ...base, ok: false, checked: 'full', error: `decompressed to ${opened.raw.bytes} bytes, the manifest records ${manifest.raw_bytes}` };
+    }
+    const listing = listingAsSnapshot(manifest);
+    if (listing) {
+      const openedListing = await openSnapshot(repository.sink, listing, keys, signal);
+      await pipeline(openedListing.data, discard(), { signal });
     }
     return { ...base, ok: true, checked: 'full', note: fullCheckNote(manifest) };
   } catch (error) {
@@ -94,6 +102,12 @@ function missingKeyReason(manifest: Manifest, keys: DecryptionKeys): string | un
 function fullCheckNote(manifest: Manifest): string {
   const steps = ['sha256', ...(manifest.encryption ? ['age decryption'] : []), ...(manifest.compression.algorithm !== 'none' ? [`${manifest.compression.algorithm} decompression`] : [])];
   return `${steps.join(', ')} ok, ${manifest.raw_bytes} bytes`;
+}
+
+/** The data object and, when stored, the listing object: each with the sha256 and size to check. */
+function storedObjects(manifest: Manifest): Manifest[] {
+  const listing = listingAsSnapshot(manifest);
+  return listing ? [manifest, listing] : [manifest];
 }
 
 function discard(): Writable {

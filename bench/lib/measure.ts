@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One timed run of a shell command: wall, CPU of every process it ran, and vya's own peak RSS. */
+export interface Sample {
+  wall: number;
+  cpu: number;
+  user: number;
+  sys: number;
+  /** Peak RSS (MiB) of the process run under `vyaTime` inside the command, when there is one. */
+  vyaRssMiB?: number;
+  load: number;
+}
+
+const TIME = '/usr/bin/time';
+
+/**
+ * Runs `bash -o pipefail -c command` under GNU time: %U/%S of bash count every process the
+ * pipeline waited for (the dump tool, zstd, age, vya and its children). `scratch` holds the
+ * report files.
+ */
+export function timeCommand(command: string, scratch: string, env: NodeJS.ProcessEnv = process.env): Sample {
+  const report = join(scratch, 'time.out');
+  const rss = join(scratch, 'vya-rss.out');
+  rmSync(rss, { force: true });
+  const load = loadAverage();
+  const result = spawnSync(TIME, ['-f', '%e %U %S', '-o', report, 'bash', '-o', 'pipefail', '-c', command], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, VYA_BENCH_RSS_FILE: rss } });
+  if (result.status !== 0) throw new Error(`failed (${result.status}): ${command}\n${result.stderr.toString().slice(-2000)}`);
+  const [wall, user, sys] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const vyaRss = readRss(rss);
+  return { wall, user, sys, cpu: user + sys, load, ...(vyaRss === undefined ? {} : { vyaRssMiB: vyaRss }) };
+}
+
+/**
+ * The vya command line as it runs inside a timed command: under its own GNU time, whose %M
+ * is the peak RSS of the node process (its children, pg_dump and the like, are smaller and
+ * counted by the outer time's CPU only).
+ */
+export function vyaTime(vyaArgs: string): string {
+  return `${TIME} -f %M -o "$VYA_BENCH_RSS_FILE" ${vyaArgs}`;
+}
+
+function readRss(path: string): number | undefined {
+  try {
+    const kib = Number(readFileSync(path, 'utf8').trim().split('\n').pop());
+    return Number.isFinite(kib) ? kib / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

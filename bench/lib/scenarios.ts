@@ -1,0 +1,221 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { dropRestoreTargets, MARIADB, MARIADB_DATABASE, PG, PG_DATABASE } from './datasets.js';
+import { vyaTime } from './measure.js';
+
+/** Paths and keys one bench run works with. */
+export interface BenchContext {
+  root: string;
+  vya: string;
+  config: string;
+  identityFile: string;
+  recipient: string;
+  filesRoot: string;
+  bigRoot: string;
+  tinyRoot: string;
+  s3Env: NodeJS.ProcessEnv;
+  smallDatabases: number;
+}
+
+/**
+ * One comparison: `vya` and `reference` run alternately on the same data; `prepare` runs
+ * before each timed run, untimed. `bytes` is what MB/s is computed on (the raw stream).
+ * Without a reference, only vya's figures are reported (`compareTo` names a second vya
+ * command to compare with, for the concurrency case).
+ */
+export interface Scenario {
+  id: string;
+  title: string;
+  needs: ('postgres' | 'mariadb' | 's3')[];
+  vya: (c: BenchContext) => string;
+  reference?: (c: BenchContext) => string;
+  prepare?: (c: BenchContext) => void;
+  /** Untimed set-up once before the scenario's runs (a snapshot to verify, a decrypted file). */
+  setup?: (c: BenchContext) => void;
+  bytes?: (c: BenchContext) => number;
+  env?: (c: BenchContext) => NodeJS.ProcessEnv;
+  target?: string;
+}
+
+const pgConn = `-h ${PG.host} -p ${PG.port} -U ${PG.user}`;
+const myConn = `-h ${MARIADB.host} -P ${MARIADB.port} -u ${MARIADB.user}`;
+const MYSQL_DUMP_OPTIONS = '--single-transaction --quick --routines --triggers --events --hex-blob --default-character-set=utf8mb4 --no-tablespaces --skip-lock-tables';
+
+// Restore and verify name the local sink: the reference reads a local file, and without
+// --sink vya would also look in (and load the client of) the S3 sink of the bench's config.
+const vyaRun = (c: BenchContext, args: string) => `${vyaTime(`node ${c.vya} ${args} --config ${c.config}`)} > /dev/null`;
+const out = (c: BenchContext) => join(c.root, 'out');
+const sealed = (c: BenchContext, compressor: string) => `${compressor ? `${compressor} | ` : ''}age -r ${c.recipient} | tee ${out(c)} | sha256sum > /dev/null`;
+
+/** The newest stored object of a job in the local repository. */
+export function latestObject(c: BenchContext, job: string): string {
+  const found = execFileSync('find', [join(c.root, 'repo', 'data', job), '-type', 'f', '-name', '*.age'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').filter(Boolean).sort();
+  if (found.length === 0) throw new Error(`no stored object for job ${job}`);
+  return found[found.length - 1];
+}
+
+function ensureSnapshot(c: BenchContext, job: string): void {
+  try {
+    latestObject(c, job);
+  } catch {
+    execFileSync('bash', ['-c', `node ${c.vya} backup ${job} --config ${c.config} > /dev/null`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+
+interface SnapshotRow {
+  id: string;
+  raw_bytes: number;
+}
+
+function snapshotsOf(c: BenchContext, job: string): SnapshotRow[] {
+  const listed = JSON.parse(execFileSync(process.execPath, [c.vya, 'snapshots', '--job', job, '--json', '--config', c.config], { encoding: 'utf8' })) as SnapshotRow[] | { snapshots: SnapshotRow[] };
+  const rows = Array.isArray(listed) ? listed : listed.snapshots;
+  return [...rows].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The id of a job's newest snapshot (file units have slashes in their names, so no JOB/UNIT@latest). */
+const latestId = (c: BenchContext, job: string) => snapshotsOf(c, job).at(-1)?.id ?? '';
+const dumpBytes = (c: BenchContext, job: string) => snapshotsOf(c, job).at(-1)?.raw_bytes ?? 0;
+const treeBytes = (path: string) => Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]);
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'pg-backup',
+    title: 'PostgreSQL backup, zstd-3 + age, local',
+    needs: ['postgres'],
+    vya: (c) => vyaRun(c, 'backup pg'),
+    reference: (c) => `pg_dump ${pgConn} -Fc -Z0 ${PG_DATABASE} | ${sealed(c, 'zstd -q -3 -T2')}`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+    target: 'ratio ≤ 1.10, vya RSS ≤ 150 MiB',
+  },
+  {
+    id: 'mariadb-backup',
+    title: 'MariaDB backup, zstd-3 + age, local',
+    needs: ['mariadb'],
+    vya: (c) => vyaRun(c, 'backup my'),
+    reference: (c) => `mariadb-dump ${myConn} ${MYSQL_DUMP_OPTIONS} ${MARIADB_DATABASE} | ${sealed(c, 'zstd -q -3 -T2')}`,
+    bytes: (c) => dumpBytes(c, 'my'),
+    target: 'ratio ≤ 1.10',
+  },
+  {
+    id: 'pg-backup-s3',
+    title: 'PostgreSQL backup to S3 (s3rver), zstd-3 + age; reference to a local file',
+    needs: ['postgres', 's3'],
+    vya: (c) => vyaRun(c, 'backup pg-s3'),
+    reference: (c) => `pg_dump ${pgConn} -Fc -Z0 ${PG_DATABASE} | ${sealed(c, 'zstd -q -3 -T2')}`,
+    env: (c) => c.s3Env,
+    bytes: (c) => dumpBytes(c, 'pg'),
+  },
+  {
+    id: 'mariadb-backup-s3',
+    title: 'MariaDB backup to S3 (s3rver), zstd-3 + age; reference to a local file',
+    needs: ['mariadb', 's3'],
+    vya: (c) => vyaRun(c, 'backup my-s3'),
+    reference: (c) => `mariadb-dump ${myConn} ${MYSQL_DUMP_OPTIONS} ${MARIADB_DATABASE} | ${sealed(c, 'zstd -q -3 -T2')}`,
+    env: (c) => c.s3Env,
+    bytes: (c) => dumpBytes(c, 'my'),
+  },
+  {
+    id: 'pg-backup-gzip',
+    title: 'PostgreSQL backup, gzip-6 + age',
+    needs: ['postgres'],
+    vya: (c) => vyaRun(c, 'backup pg-gzip'),
+    reference: (c) => `pg_dump ${pgConn} -Fc -Z0 ${PG_DATABASE} | ${sealed(c, 'gzip -6')}`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+  },
+  {
+    id: 'pg-backup-none',
+    title: 'PostgreSQL backup, no compression, age',
+    needs: ['postgres'],
+    vya: (c) => vyaRun(c, 'backup pg-none'),
+    reference: (c) => `pg_dump ${pgConn} -Fc -Z0 ${PG_DATABASE} | ${sealed(c, '')}`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+  },
+  {
+    id: 'files-backup',
+    title: 'files backup (many small + a few large files) vs tar | zstd -3 -T2 | age',
+    needs: [],
+    vya: (c) => vyaRun(c, 'backup files'),
+    reference: (c) => `tar -cf - -C ${c.filesRoot} . | ${sealed(c, 'zstd -q -3 -T2')}`,
+    bytes: (c) => treeBytes(c.filesRoot),
+    target: 'ratio ≤ 1.10',
+  },
+  {
+    id: 'pg-verify',
+    title: 'verify the PostgreSQL snapshot vs age -d | zstd -d | sha256sum',
+    needs: ['postgres'],
+    setup: (c) => ensureSnapshot(c, 'pg'),
+    vya: (c) => vyaRun(c, `verify ${latestId(c, 'pg')} --sink repo -i ${c.identityFile}`),
+    reference: (c) => `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -d | sha256sum > /dev/null`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+    target: 'ratio ≤ 1.10',
+  },
+  {
+    id: 'pg-restore',
+    title: 'PostgreSQL restore, streamed, vs age -d | zstd -dc | pg_restore --single-transaction',
+    needs: ['postgres'],
+    setup: (c) => ensureSnapshot(c, 'pg'),
+    prepare: () => dropRestoreTargets(),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --sink repo -i ${c.identityFile}`),
+    reference: (c) =>
+      `createdb ${pgConn} vya_bench_restore_ref && age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc | pg_restore ${pgConn} --no-password --exit-on-error --single-transaction -d vya_bench_restore_ref`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+    target: 'ratio ≤ 1.10, vya RSS ≤ 150 MiB',
+  },
+  {
+    id: 'pg-restore-jobs2',
+    title: 'PostgreSQL restore --jobs 2 vs pg_restore -j2 from a local decrypted file',
+    needs: ['postgres'],
+    setup: (c) => {
+      ensureSnapshot(c, 'pg');
+      execFileSync('bash', ['-o', 'pipefail', '-c', `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc > ${join(c.root, 'plain.dump')}`]);
+    },
+    prepare: () => dropRestoreTargets(),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 --sink repo -i ${c.identityFile}`),
+    reference: (c) => `createdb ${pgConn} vya_bench_restore_ref && pg_restore ${pgConn} --no-password --exit-on-error -j2 -d vya_bench_restore_ref ${join(c.root, 'plain.dump')}`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+    target: 'ratio ≤ 1.15',
+  },
+  {
+    id: 'files-restore',
+    title: 'files restore vs age -d | zstd -d | tar -x',
+    needs: [],
+    setup: (c) => ensureSnapshot(c, 'files'),
+    prepare: (c) => rmSync(join(c.root, 'restored'), { recursive: true, force: true }),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'files')} --to ${join(c.root, 'restored')} --sink repo -i ${c.identityFile}`),
+    reference: (c) => `mkdir -p ${join(c.root, 'restored')} && age -d -i ${c.identityFile} ${latestObject(c, 'files')} | zstd -q -d | tar -x -C ${join(c.root, 'restored')}`,
+    bytes: (c) => treeBytes(c.filesRoot),
+  },
+  {
+    id: 'small-dbs',
+    title: 'small PostgreSQL databases, job concurrency 4 (vya) vs concurrency 1 (reference column)',
+    needs: ['postgres'],
+    vya: (c) => vyaRun(c, 'backup small4'),
+    reference: (c) => vyaRun(c, 'backup small1'),
+    target: 'concurrency 1 / concurrency 4 ≥ 2 (ratio ≤ 0.5)',
+  },
+  {
+    id: 'big-dump',
+    title: 'one large dump-like file (memory must not grow) vs tar | zstd -3 -T2 | age',
+    needs: [],
+    vya: (c) => vyaRun(c, 'backup big'),
+    reference: (c) => `tar -cf - -C ${c.bigRoot} . | ${sealed(c, 'zstd -q -3 -T2')}`,
+    bytes: (c) => treeBytes(c.bigRoot),
+    target: 'vya RSS ≤ 150 MiB',
+  },
+  {
+    id: 'version',
+    title: 'vya --version',
+    needs: [],
+    vya: (c) => `${vyaTime(`node ${c.vya} --version`)} > /dev/null`,
+    target: '≤ 0.16 s',
+  },
+  {
+    id: 'startup',
+    title: 'backup start-up: a one-file tree, zstd + age, local',
+    needs: [],
+    vya: (c) => vyaRun(c, 'backup tiny'),
+    target: '≤ 0.32 s',
+  },
+];

@@ -1,0 +1,35 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MARIADB, MARIADB_DATABASE, PG, PG_DATABASE } from './datasets.js';
+import type { BenchContext } from './scenarios.js';
+
+/** The vya.yml every scenario runs with: one job per case, all encrypted to the bench's identity. */
+export async function writeVyaConfig(c: BenchContext, options: { smallDbPattern: string; s3Endpoint?: string }): Promise<void> {
+  const sealed = (compression: string) => `compression: ${compression}, encryption: { recipients: [${c.recipient}] }`;
+  const zstd = sealed('{ algorithm: zstd, level: 3 }');
+  const s3 = options.s3Endpoint ? `  s3: { type: s3, bucket: vya-bench, region: us-east-1, endpoint: "${options.s3Endpoint}", force_path_style: true }\n` : '';
+  const s3Jobs = options.s3Endpoint ? `  pg-s3: { source: pg, sink: s3, ${zstd} }\n  my-s3: { source: my, sink: s3, ${zstd} }\n` : '';
+  await writeFile(
+    c.config,
+    `sources:
+  pg: { type: postgres, host: ${PG.host}, port: ${PG.port}, username: ${PG.user}, include: [${PG_DATABASE}] }
+  my: { type: mysql, host: ${MARIADB.host}, port: ${MARIADB.port}, username: ${MARIADB.user}, include: [${MARIADB_DATABASE}] }
+  small: { type: postgres, host: ${PG.host}, port: ${PG.port}, username: ${PG.user}, include: ["${options.smallDbPattern}"] }
+  files: { type: files, paths: [${c.filesRoot}] }
+  big: { type: files, paths: [${c.bigRoot}] }
+  tiny: { type: files, paths: [${c.tinyRoot}] }
+sinks:
+  repo: { type: local, path: ${join(c.root, 'repo')} }
+${s3}jobs:
+  pg: { source: pg, sink: repo, ${zstd} }
+  pg-gzip: { source: pg, sink: repo, ${sealed('{ algorithm: gzip, level: 6 }')} }
+  pg-none: { source: pg, sink: repo, ${sealed('{ algorithm: none }')} }
+  my: { source: my, sink: repo, ${zstd} }
+  files: { source: files, sink: repo, ${zstd} }
+  big: { source: big, sink: repo, ${zstd} }
+  tiny: { source: tiny, sink: repo, ${zstd} }
+  small1: { source: small, sink: repo, concurrency: 1, ${zstd} }
+  small4: { source: small, sink: repo, concurrency: 4, ${zstd} }
+${s3Jobs}`,
+  );
+}

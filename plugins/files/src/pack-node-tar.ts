@@ -1,0 +1,49 @@
+import type { Stats } from 'node:fs';
+import { Readable } from 'node:stream';
+import * as tar from 'tar';
+import { specialFileKind, type PackEvents } from './pack-counts.js';
+import { normalizeEntryPath } from './tar-filter.js';
+
+/**
+ * The portable packer: npm `tar` in this process. About 17 times the CPU of GNU tar per small
+ * file (docs/performance.md), so it is used only where GNU tar is not installed.
+ */
+export function packWithNodeTar(root: string, events: PackEvents): Readable {
+  const { counts } = events;
+  const pack = tar.c(
+    {
+      cwd: root,
+      portable: false,
+      follow: false,
+      noDirRecurse: false,
+      // Reads of a large file come in 1 MiB pieces instead of tar's default 16 MiB, for memory.
+      maxReadSize: 1024 * 1024,
+      filter: (path, stat) => {
+        // When packing from disk, tar hands us fs.Stats.
+        const info = stat as Stats;
+        const special = specialFileKind(info);
+        if (special) {
+          // tar cannot hold a FIFO's or a socket's data, and reading one blocks for good.
+          counts.skipped_special++;
+          events.warn(`skipped ${special} ${normalizeEntryPath(path)} (only files, directories and links are backed up)`);
+          return false;
+        }
+        const keep = events.accept(normalizeEntryPath(path), info.isDirectory());
+        if (keep) {
+          counts.entries++;
+          if (info.isFile()) {
+            counts.files++;
+            counts.bytes += info.size;
+          }
+        }
+        return keep;
+      },
+      onwarn: (code, message) => {
+        counts.warnings++;
+        events.warn(`${code}: ${message}`);
+      },
+    },
+    ['.'],
+  );
+  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+}
