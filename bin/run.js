@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { execute } from '@oclif/core';
+import { providePluginApi } from '../dist/provide-plugin-api.js';
 
+providePluginApi();
 await execute({ dir: import.meta.url });

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { Command, Flags, Errors } from '@oclif/core';
-import { VyaError, errorMessage } from './plugin-api/index.js';
+import { VyaError, errorMessage, isVyaError } from '@vya/plugin-api';
 import { findConfigFile } from './core/config/find-config.js';
 import { ConfigError } from './core/config/config-error.js';
 import { CoreLogger } from './core/logger.js';
@@ -103,7 +103,7 @@ function interruptedExitCode(signal: NodeJS.Signals): number {
 }
 
 function describeError(error: Error & { oclif?: { exit?: number } }, command: CommandShape): { message: string; hint?: string; code: string; exitCode: number; problems?: string[] } {
-  if (error instanceof VyaError) {
+  if (isVyaError(error)) {
     return { message: error.message, hint: error.hint, code: error.code, exitCode: error.exitCode, problems: error instanceof ConfigError ? error.problems : undefined };
   }
   if (error instanceof Errors.CLIError) return { ...describeUsageError(error, command), code: 'USAGE', exitCode: 2 };

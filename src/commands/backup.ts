@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { formatBytes, type RunSummary } from '../plugin-api/index.js';
+import { formatBytes, type RunSummary } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { runBackups, type BackupCommandResult } from '../core/backup/run-backups.js';
 import type { DryRunPlan } from '../core/backup/run-job.js';

@@ -1,4 +1,4 @@
-import type { CheckItem } from '../plugin-api/index.js';
+import type { CheckItem } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { ConfigError } from '../core/config/config-error.js';
 import { runChecks } from '../core/check/run-checks.js';

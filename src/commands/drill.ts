@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { DrillSummary, DrillUnitResult } from '../plugin-api/index.js';
+import type { DrillSummary, DrillUnitResult } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { runDrills } from '../core/drill/run-drills.js';
 

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { formatBytes, type RunOutcome, type RunSummary } from '../plugin-api/index.js';
+import { formatBytes, type RunOutcome, type RunSummary } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { HistoryStore, type NotificationOutcome } from '../core/history/history-store.js';
 import { parseSince } from '../core/history/since.js';

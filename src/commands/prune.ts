@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { VyaError } from '../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { pruneJobEverywhere, type PruneReport } from '../core/retention/prune.js';
 import { parseDurationMs } from '../core/retention/duration.js';

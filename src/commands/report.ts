@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Flags } from '@oclif/core';
 import { VyaCommand } from '../base-command.js';
-import { VyaError, type ReportModel } from '../plugin-api/index.js';
+import { VyaError, type ReportModel } from '@vya/plugin-api';
 import { HistoryStore } from '../core/history/history-store.js';
 import { parseSince } from '../core/history/since.js';
 import { buildReportModel } from '../core/report/build-model.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { VyaError } from '../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { findSnapshots, resolveSnapshot } from '../core/snapshots/find-snapshots.js';
 import { manifestFailure, verifySnapshots, type VerifyResult } from '../core/verify/verify-snapshots.js';

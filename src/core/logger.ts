@@ -1,4 +1,4 @@
-import type { Logger } from '../plugin-api/index.js';
+import type { Logger } from '@vya/plugin-api';
 import { writeStderrLine } from './progress.js';
 import type { Redactor } from './redactor.js';
 

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, type PrivateTempDir } from '../plugin-api/index.js';
+import { processAlive, type PrivateTempDir } from '@vya/plugin-api';
 
 /** Under the state dir: files that hold secrets or plaintext while a command runs. */
 export const PRIVATE_TEMP = 'tmp';

@@ -1,4 +1,4 @@
-import { formatBytes } from '../plugin-api/index.js';
+import { formatBytes } from '@vya/plugin-api';
 
 // Carriage return, then erase to the end of the line: leaves no stale characters whatever the
 // width of what was there (wide characters, a resized terminal).

@@ -5,14 +5,35 @@ import {
   type PluginContribution,
   type ReportTemplate,
   type TypeDefinition,
-} from '../plugin-api/index.js';
+} from '@vya/plugin-api';
 import { validateAgainstSchema, type SchemaProblem } from './config/schema-validator.js';
 
 export type InstanceKind = 'sources' | 'sinks' | 'notifiers' | 'secretStores';
 
+/** `kind` is oclif's plugin type: 'core' (bundled), 'user' (installed) or 'link'. */
+export interface PluginInfo {
+  name: string;
+  version: string;
+  kind?: string;
+}
+
 export interface PluginAnswer {
-  plugin: { name: string; version: string };
+  plugin: PluginInfo;
   contribution: PluginContribution;
+}
+
+/** A plugin left out: its hook threw, or it was built for another plugin-API major. */
+export interface PluginFailure {
+  plugin: string;
+  version?: string;
+  kind?: string;
+  error: string;
+}
+
+/** One plugin and the type names it provides, per kind, for `vya plugins --types`. */
+export interface PluginTypes {
+  plugin: PluginInfo;
+  types: Record<InstanceKind | 'reportTemplates', string[]>;
 }
 
 interface Registered {
@@ -57,12 +78,23 @@ export class Registry {
   };
   private readonly templates = new Map<string, { template: ReportTemplate; plugin: { name: string; version: string } }>();
   readonly conflicts: string[] = [];
+  readonly plugins: PluginTypes[] = [];
 
-  constructor(answers: PluginAnswer[], readonly failures: { plugin: string; error: string }[] = []) {
+  constructor(answers: PluginAnswer[], readonly failures: PluginFailure[] = []) {
     for (const answer of answers) this.add(answer);
   }
 
   private add({ plugin, contribution }: PluginAnswer): void {
+    this.plugins.push({
+      plugin,
+      types: {
+        sources: (contribution.sources ?? []).map((definition) => definition.type),
+        sinks: (contribution.sinks ?? []).map((definition) => definition.type),
+        notifiers: (contribution.notifiers ?? []).map((definition) => definition.type),
+        secretStores: (contribution.secretStores ?? []).map((definition) => definition.type),
+        reportTemplates: (contribution.reportTemplates ?? []).map((template) => template.name),
+      },
+    });
     for (const kind of Object.keys(this.types) as InstanceKind[]) {
       for (const definition of contribution[kind] ?? []) {
         const existing = this.types[kind].get(definition.type);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { VyaError, type Notifier, type PluginContext, type SecretStore, type Sink, type Source } from '../plugin-api/index.js';
+import { resolveConfigPath, VyaError, type Notifier, type PluginContext, type SecretStore, type Sink, type Source } from '@vya/plugin-api';
 import { loadConfig, type LoadedConfig } from './config/load-config.js';
 import { resolveSecretReferences } from './config/secret-refs.js';
 import type { InstanceConfig, VyaConfig } from './config/types.js';
@@ -97,6 +97,7 @@ export class Runtime {
       name,
       logger: this.logger.child(name),
       configDir: this.configDir,
+      resolvePath: (path) => resolveConfigPath(this.configDir, path),
       stateDir: this.stateDir,
       addSecret: (value) => this.redactor.add(value),
       privateTempDir: (purpose) => createPrivateTempDir(this.stateDir, purpose),

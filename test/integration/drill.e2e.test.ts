@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { DrillSummary, ReportModel } from '../../src/plugin-api/index.js';
+import type { DrillSummary, ReportModel } from '@vya/plugin-api';
 import type { Manifest } from '../../src/core/repository/manifest.js';
 import { parseJson, runVya, tempDir, vyaBin } from '../support/cli.js';
 

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { expect } from 'chai';
-import { generatedStream } from '../../src/testing/streams.js';
+import { generatedStream } from '@vya/testing';
 import { runVya, tempDir } from '../support/cli.js';
 
 /** Every row of the exit-code table in docs/commands.md, through the real binary. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { expect } from 'chai';
 import * as tar from 'tar';
-import { generatedStream } from '../../src/testing/streams.js';
+import { generatedStream } from '@vya/testing';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
 
 interface Manifest {

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { generatedStream } from '../../src/testing/streams.js';
+import { generatedStream } from '@vya/testing';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';

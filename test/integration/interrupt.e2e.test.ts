@@ -3,7 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { expect } from 'chai';
-import { generatedStream } from '../../src/testing/streams.js';
+import { generatedStream } from '@vya/testing';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
 
 describe('end to end: interrupted and failing backups leave nothing listed', function () {

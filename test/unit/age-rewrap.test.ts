@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { createAgeDecryptStream, createAgeEncryptStream, generateX25519Identity } from '../../src/core/crypto/age/index.js';
 import { parseHeader, unwrapFileKey, type UnwrapKeys } from '../../src/core/crypto/age/header.js';
 import { AgeHeaderRewrap, rewrapHeader } from '../../src/core/crypto/age/rewrap.js';
-import { readAll } from '../../src/testing/streams.js';
+import { readAll } from '@vya/testing';
 
 /**
  * The header rewrap of `vya keys`, against the C2SP/CCTV age vectors (test/fixtures/age-cctv):

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { Transform } from 'node:stream';
 import { expect } from 'chai';
 import { createAgeDecryptStream, createAgeEncryptStream, generateX25519Identity, parseIdentityFile, recipientOf } from '../../src/core/crypto/age/index.js';
-import { readAll } from '../../src/testing/streams.js';
+import { readAll } from '@vya/testing';
 import { tempDir } from '../support/cli.js';
 
 /** Feeds `input` in uneven pieces, so chunk boundaries of the stream and of age never line up. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { definePlugin, silentLogger, type PluginContribution } from '../../src/plugin-api/index.js';
+import { apiVersion, definePlugin, resolveConfigPath, silentLogger, type PluginContribution } from '@vya/plugin-api';
 import { ConfigDocument } from '../../src/core/config/config-document.js';
 import { ConfigError } from '../../src/core/config/config-error.js';
 import { checkConfig } from '../../src/core/config/load-config.js';
@@ -123,7 +123,7 @@ describe('config validation', () => {
     const withHook = (url: string) => `${valid}notifiers:\n  slack: { type: hook, url: "${url}" }\n`;
     expect(problemsOf(withHook('secret:slack.url'))).to.deep.equal([]);
     expect(problemsOf(withHook('ftp://example.com'))).to.deep.equal(['vya.yml:9:29: notifiers.slack.url: does not match the expected form ^https?://']);
-    const context = { name: 'slack', logger: silentLogger, configDir: '/', stateDir: '/tmp', addSecret: () => undefined, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
+    const context = { name: 'slack', logger: silentLogger, configDir: '/', resolvePath: (path: string) => resolveConfigPath('/', path), stateDir: '/tmp', addSecret: () => undefined, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
     const created = registry.create('notifiers', 'hook', { type: 'hook', url: 'ftp://token-xyz' }, context).then(() => undefined, (error: Error) => error);
     const error = (await created) as Error;
     expect(error.message).to.equal('notifier "slack": url does not match the expected form ^https?://');
@@ -166,7 +166,7 @@ describe('secret references', () => {
 });
 
 describe('definePlugin', () => {
-  it('returns a hook that answers the contribution', async () => {
-    expect(await definePlugin(contribution)()).to.equal(contribution);
+  it('returns a hook that answers the contribution, stamped with the plugin API version', async () => {
+    expect(await definePlugin(contribution)()).to.deep.equal({ apiVersion, ...contribution });
   });
 });

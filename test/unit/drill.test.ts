@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DrillSummary, ReportUnit } from '../../src/plugin-api/index.js';
+import type { DrillSummary, ReportUnit } from '@vya/plugin-api';
 import { scratchDatabaseName } from '../../src/core/drill/scratch.js';
 import { dataKey, manifestKey } from '../../src/core/repository/keys.js';
 import { MANIFEST_FORMAT, objectKeys, parseManifest, type Manifest } from '../../src/core/repository/manifest.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { silentLogger, type Sink } from '../../src/plugin-api/index.js';
+import { silentLogger, type Sink } from '@vya/plugin-api';
 import { RepositoryLocks, WHOLE_JOB, type HeldLock, type LockInfo } from '../../src/core/locks/repository-lock.js';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 

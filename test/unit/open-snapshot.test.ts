@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { silentLogger, type Source } from '../../src/plugin-api/index.js';
+import { silentLogger, type Source } from '@vya/plugin-api';
 import { backupUnit } from '../../src/core/pipeline/backup-unit.js';
 import { openSnapshot, VERIFIED_TAIL_BYTES } from '../../src/core/pipeline/open-snapshot.js';
 import type { Manifest } from '../../src/core/repository/manifest.js';
 import { Repository } from '../../src/core/repository/repository.js';
 import { readWholeSnapshot } from '../../src/core/verify/read-snapshot.js';
-import { generatedStream, readAll } from '../../src/testing/streams.js';
+import { generatedStream, readAll } from '@vya/testing';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 import { tempDir } from '../support/cli.js';
 

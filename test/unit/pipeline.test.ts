@@ -2,12 +2,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { expect } from 'chai';
-import { silentLogger, VyaError, type BackupStream, type Source } from '../../src/plugin-api/index.js';
+import { silentLogger, VyaError, type BackupStream, type Source } from '@vya/plugin-api';
 import { generateX25519Identity } from '../../src/core/crypto/age/index.js';
 import { backupUnit, type UnitBackupRequest } from '../../src/core/pipeline/backup-unit.js';
 import { openSnapshot } from '../../src/core/pipeline/open-snapshot.js';
 import { Repository } from '../../src/core/repository/repository.js';
-import { generatedStream, readAll, sha256OfStream } from '../../src/testing/streams.js';
+import { generatedStream, readAll, sha256OfStream } from '@vya/testing';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 import { tempDir } from '../support/cli.js';
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { feedChild, relevantLines, spawnStreaming } from '../../src/plugin-api/index.js';
-import { generatedStream } from '../../src/testing/streams.js';
+import { feedChild, relevantLines, spawnStreaming } from '@vya/plugin-api';
+import { generatedStream } from '@vya/testing';
 import { tempDir } from '../support/cli.js';
 
 describe('feeding a child process (restore tools)', function () {

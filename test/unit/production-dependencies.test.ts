@@ -38,6 +38,24 @@ describe('the production install: no test runner in it', function () {
     expect(runners).to.deep.equal([]);
   });
 
+  it('the CLI needs @vya/plugin-api at run time, which needs neither the CLI nor a test runner; @vya/testing is for development only', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as PackageJson & { devDependencies?: Record<string, string> };
+    expect(manifest.dependencies).to.have.property('@vya/plugin-api');
+    expect(manifest.dependencies ?? {}).to.not.have.property('@vya/testing');
+    expect(manifest.devDependencies).to.have.property('@vya/testing');
+    const api = JSON.parse(readFileSync(join(repoRoot, 'packages', 'plugin-api', 'package.json'), 'utf8')) as PackageJson;
+    for (const name of ['vya', ...TEST_RUNNERS]) {
+      expect(api.dependencies ?? {}, `@vya/plugin-api depends on ${name}`).to.not.have.property(name);
+      expect(api.peerDependencies ?? {}, `@vya/plugin-api peer-depends on ${name}`).to.not.have.property(name);
+    }
+    const testing = JSON.parse(readFileSync(join(repoRoot, 'packages', 'testing', 'package.json'), 'utf8')) as PackageJson;
+    for (const name of TEST_RUNNERS) expect(testing.peerDependencies, `@vya/testing peer ${name}`).to.have.property(name);
+    const listed = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repoRoot, encoding: 'utf8' });
+    const paths = listed.stdout.split('\n');
+    expect(paths.some((path) => path.endsWith('/node_modules/@vya/plugin-api')), 'plugin-api in the production tree').to.equal(true);
+    expect(paths.some((path) => path.endsWith('/node_modules/@vya/testing')), 'testing in the production tree').to.equal(false);
+  });
+
   it('the lockfile marks every copy of mocha and chai as needed for development only', () => {
     const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
     const copies = Object.entries(lock.packages).filter(([path]) => TEST_RUNNERS.some((name) => path.endsWith(`node_modules/${name}`)));

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { expect } from 'chai';
 import { createCompressStream, createDecompressStream } from '../../src/core/pipeline/compression.js';
-import { generatedStream, readAll, sha256OfStream } from '../../src/testing/streams.js';
+import { generatedStream, readAll, sha256OfStream } from '@vya/testing';
 import { tempDir } from '../support/cli.js';
 
 /** Text-like data (compresses about 4:1, like a dump) of `lines` lines. */

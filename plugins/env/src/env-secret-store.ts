@@ -1,4 +1,4 @@
-import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from 'vya/plugin-api';
+import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
 
 /**
  * Secrets from environment variables: `secret:pg-main.password` reads

@@ -1,4 +1,4 @@
-import { definePlugin, type SecretStoreDefinition } from 'vya/plugin-api';
+import { definePlugin, type SecretStoreDefinition } from '@vya/plugin-api';
 import { EnvSecretStore } from './env-secret-store.js';
 
 export const envSecretStoreDefinition: SecretStoreDefinition = {

@@ -4,7 +4,7 @@ import { lstat, opendir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { VyaError, type DrillCheckRequest, type DrillCheckResult } from 'vya/plugin-api';
+import { VyaError, type DrillCheckRequest, type DrillCheckResult } from '@vya/plugin-api';
 import type { ListingEntry } from './listing.js';
 
 /** More mismatches than this are counted, not listed: the first ones say what went wrong. */

@@ -12,7 +12,7 @@ import {
   type RestoreRequest,
   type RestoreResult,
   type Source,
-} from 'vya/plugin-api';
+} from '@vya/plugin-api';
 import { listArchive } from './list-archive.js';
 import { checkRestoredTree } from './check-tree.js';
 import { tapListing } from './listing.js';

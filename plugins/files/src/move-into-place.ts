@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { chmod, lstat, readdir, rename, rmdir, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 
 export interface MoveCounts {
   moved: number;

@@ -3,7 +3,7 @@ import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 import { specialFileKind, type PackEvents } from './pack-counts.js';
 
 /**

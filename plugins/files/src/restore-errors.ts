@@ -1,4 +1,4 @@
-import { errorMessage, VyaError } from 'vya/plugin-api';
+import { errorMessage, VyaError } from '@vya/plugin-api';
 
 interface TarLikeError {
   code?: unknown;

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { formatBytes, VyaError, type RestoreRequest, type RestoreResult } from 'vya/plugin-api';
+import { formatBytes, VyaError, type RestoreRequest, type RestoreResult } from '@vya/plugin-api';
 import { extractToStaging } from './extract-staging.js';
 import type { ArchiveListing } from './list-archive.js';
 import { findConflicts, moveIntoPlace } from './move-into-place.js';

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
-import { errorMessage, NotFoundError, VyaError, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
+import { errorMessage, NotFoundError, VyaError, type CheckItem, type ObjectInfo, type Sink } from '@vya/plugin-api';
 
 export interface GcsSinkConfig {
   bucket: string;

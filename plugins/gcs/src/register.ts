@@ -1,5 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, normalizeKeyPrefix, VyaError, type SinkDefinition } from 'vya/plugin-api';
+import { definePlugin, normalizeKeyPrefix, VyaError, type SinkDefinition } from '@vya/plugin-api';
 
 export const gcsSinkDefinition: SinkDefinition = {
   type: 'gcs',
@@ -39,7 +38,7 @@ export const gcsSinkDefinition: SinkDefinition = {
       prefix: normalizeKeyPrefix(config.prefix),
       projectId: config.project_id as string | undefined,
       credentials,
-      keyFile: keyFile && !isAbsolute(keyFile) ? resolve(context.configDir, keyFile) : keyFile,
+      keyFile: keyFile && context.resolvePath(keyFile),
       apiEndpoint: config.api_endpoint as string | undefined,
       storageClass: config.storage_class as string | undefined,
       chunkSizeBytes: ((config.chunk_size_mb as number | undefined) ?? 16) * 1024 * 1024,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { generatedStream, peakRssGrowth, runSinkSuite, sha256OfStream } from 'vya/testing';
+import { generatedStream, peakRssGrowth, runSinkSuite, sha256OfStream } from '@vya/testing';
 import { GcsSink, type GcsSinkConfig } from '../src/gcs-sink.js';
 import { FakeGcsServer } from './fake-gcs-server.js';
 

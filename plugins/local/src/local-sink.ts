@@ -3,7 +3,7 @@ import { link, mkdir, open, readdir, rename, rmdir, stat, statfs, unlink } from 
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, VyaError, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
+import { NotFoundError, VyaError, type CheckItem, type ObjectInfo, type Sink } from '@vya/plugin-api';
 
 const PARTIAL_MARK = '.vya-partial-';
 

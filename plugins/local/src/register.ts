@@ -1,21 +1,20 @@
-import { isAbsolute, resolve } from 'node:path';
-import { homedir } from 'node:os';
-import { definePlugin, type SinkDefinition } from 'vya/plugin-api';
+import type { FromSchema } from 'json-schema-to-ts';
+import { definePlugin, type SinkDefinition } from '@vya/plugin-api';
 import { LocalSink } from './local-sink.js';
 
-export const localSinkDefinition: SinkDefinition = {
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path'],
+  properties: { path: { type: 'string', minLength: 1, description: 'Repository directory; relative paths are relative to the config file.' } },
+} as const;
+
+export const localSinkDefinition: SinkDefinition<FromSchema<typeof configSchema>> = {
   type: 'local',
   description: 'A directory on this machine (or a mounted filesystem).',
-  configSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['path'],
-    properties: { path: { type: 'string', minLength: 1, description: 'Repository directory; relative paths are relative to the config file.' } },
-  },
+  configSchema,
   create(config, context) {
-    const raw = String(config.path);
-    const expanded = raw === '~' || raw.startsWith('~/') ? homedir() + raw.slice(1) : raw;
-    return new LocalSink(isAbsolute(expanded) ? expanded : resolve(context.configDir, expanded));
+    return new LocalSink(context.resolvePath(config.path));
   },
 };
 

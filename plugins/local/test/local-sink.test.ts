@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runSinkSuite } from 'vya/testing';
+import { runSinkSuite } from '@vya/testing';
 import { LocalSink } from '../src/local-sink.js';
 
 const roots: string[] = [];

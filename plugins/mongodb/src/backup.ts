@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClientSession, Document, MongoClient, Timestamp } from 'mongodb';
-import { VyaError, type BackupStream, type UnitMetadata } from 'vya/plugin-api';
+import { VyaError, type BackupStream, type UnitMetadata } from '@vya/plugin-api';
 import { listDumpedCollections, serverFacts, type ServerFacts } from './discovery.js';
 import { buildMetadata, collectionType, dataFileName, escapeCollectionName, serializeMetadata, type CollectionInfo } from './format/metadata.js';
 import { TAR_END, tarFileHeader, tarPadding } from './format/tar.js';

@@ -1,5 +1,5 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
-import { unreachableError, VyaError } from 'vya/plugin-api';
+import { unreachableError, VyaError } from '@vya/plugin-api';
 
 export interface MongoConnection {
   /** A full connection string; host/port/credentials below are ignored when it is set. */

@@ -1,5 +1,5 @@
 import type { Document, MongoClient } from 'mongodb';
-import { parseNameList, selectNames, type BackupUnit, unknownDatabasesError } from 'vya/plugin-api';
+import { parseNameList, selectNames, type BackupUnit, unknownDatabasesError } from '@vya/plugin-api';
 import { collectionType, isSkippedSystemCollection, type CollectionInfo } from './format/metadata.js';
 
 /** Never backed up unless an include names them literally: the server's own databases. */

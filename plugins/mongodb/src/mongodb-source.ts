@@ -1,5 +1,5 @@
 import type { MongoClient } from 'mongodb';
-import { errorMessage, type BackupStream, type BackupUnit, type CheckItem, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
+import { errorMessage, type BackupStream, type BackupUnit, type CheckItem, type RestoreRequest, type RestoreResult, type Source } from '@vya/plugin-api';
 import { dumpDatabase, type BackupOptions } from './backup.js';
 import { createClient, describeMongoError, describeServer, type MongoConnection } from './connection.js';
 import { checkReadable, discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';

@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { definePlugin, type SourceDefinition } from 'vya/plugin-api';
+import { definePlugin, type SourceDefinition } from '@vya/plugin-api';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
 
@@ -64,7 +63,7 @@ export const mongodbSourceDefinition: SourceDefinition = {
       dbIgnore: config.db_ignore as string | string[] | undefined,
       snapshot: config.snapshot !== false,
       batchSize: config.batch_size as number | undefined,
-      tempDir: typeof config.temp_dir === 'string' ? resolve(context.configDir, config.temp_dir) : undefined,
+      tempDir: typeof config.temp_dir === 'string' ? context.resolvePath(config.temp_dir) : undefined,
     });
   },
 };

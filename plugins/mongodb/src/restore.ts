@@ -1,5 +1,5 @@
 import { BSON, type Collection, type Document, type MongoClient } from 'mongodb';
-import { VyaError, type RestoreRequest, type RestoreResult } from 'vya/plugin-api';
+import { VyaError, type RestoreRequest, type RestoreResult } from '@vya/plugin-api';
 import { readBsonDocuments, RESTORE_DECODING } from './format/bson-documents.js';
 import { parseMetadata, unescapeCollectionName, type CollectionMetadata } from './format/metadata.js';
 import { ByteReader, TarReader } from './format/tar.js';

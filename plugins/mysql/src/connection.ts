@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { unreachableError, VyaError, type PluginContext } from 'vya/plugin-api';
+import { unreachableError, VyaError, type PluginContext } from '@vya/plugin-api';
 
 export interface MysqlConnection {
   host: string;

@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import { parseNameList, selectNames, VyaError, type BackupUnit, unknownDatabasesError } from 'vya/plugin-api';
+import { parseNameList, selectNames, VyaError, type BackupUnit, unknownDatabasesError } from '@vya/plugin-api';
 
 export const USERS_UNIT = 'users';
 const SYSTEM_SCHEMAS = ['information_schema', 'performance_schema', 'sys'];

@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import { VyaError, type DrillCheckRequest, type DrillCheckResult, type DrillTarget } from 'vya/plugin-api';
+import { VyaError, type DrillCheckRequest, type DrillCheckResult, type DrillTarget } from '@vya/plugin-api';
 import { quoteIdentifier, withConnection, type MysqlConnection } from './connection.js';
 import { countRows } from './snapshot-counts.js';
 

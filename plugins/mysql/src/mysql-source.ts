@@ -17,7 +17,7 @@ import {
   type RestoreResult,
   type Source,
   type UnitMetadata,
-} from 'vya/plugin-api';
+} from '@vya/plugin-api';
 import { quoteIdentifier, withConnection, writeOptionFile, type MysqlConnection } from './connection.js';
 import { discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
 import { assertScratchFree, checkRestoredDatabase, dropScratchDatabase } from './drill.js';

@@ -1,4 +1,4 @@
-import { definePlugin, type SourceDefinition } from 'vya/plugin-api';
+import { definePlugin, type SourceDefinition } from '@vya/plugin-api';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
 

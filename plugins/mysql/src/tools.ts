@@ -1,4 +1,4 @@
-import { runTool, VyaError } from 'vya/plugin-api';
+import { runTool, VyaError } from '@vya/plugin-api';
 
 export interface MysqlTools {
   dump: string;

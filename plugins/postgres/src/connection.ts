@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { unreachableError, VyaError } from 'vya/plugin-api';
+import { unreachableError, VyaError } from '@vya/plugin-api';
 
 export interface PostgresConnection {
   host: string;

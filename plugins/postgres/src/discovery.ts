@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parseNameList, selectNames, VyaError, type BackupUnit, unknownDatabasesError } from 'vya/plugin-api';
+import { parseNameList, selectNames, VyaError, type BackupUnit, unknownDatabasesError } from '@vya/plugin-api';
 
 export interface DiscoveryOptions {
   include?: string[];

@@ -1,4 +1,4 @@
-import { VyaError, type DrillCheckRequest, type DrillCheckResult, type DrillTarget } from 'vya/plugin-api';
+import { VyaError, type DrillCheckRequest, type DrillCheckResult, type DrillTarget } from '@vya/plugin-api';
 import { quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
 import { countRows } from './snapshot-counts.js';
 

@@ -1,4 +1,4 @@
-import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from 'vya/plugin-api';
+import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from '@vya/plugin-api';
 import { connectionString, libpqEnv, type PostgresConnection } from './connection.js';
 import { exportSnapshot, type ExportedSnapshot } from './snapshot-counts.js';
 import { toolMajorVersion, toolPath } from './tools.js';

@@ -1,4 +1,4 @@
-import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type DrillCheckRequest, type DrillCheckResult, type DrillTarget, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult, type Source } from 'vya/plugin-api';
+import { errorMessage, type PluginContext, type BackupStream, type BackupUnit, type CheckItem, type DrillCheckRequest, type DrillCheckResult, type DrillTarget, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult, type Source } from '@vya/plugin-api';
 import { withClient, type PostgresConnection } from './connection.js';
 import { discoverDatabases, type DiscoveryOptions } from './discovery.js';
 import { assertScratchFree, checkRestoredDatabase, dropScratchDatabase } from './drill.js';

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, feedChild, runTool, spawnStreaming, VyaError, type BackupUnit, type PluginContext, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult } from 'vya/plugin-api';
+import { errorMessage, feedChild, runTool, spawnStreaming, VyaError, type BackupUnit, type PluginContext, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult } from '@vya/plugin-api';
 import { connectionString, libpqEnv, quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
 import { toolPath } from './tools.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runTool, VyaError } from 'vya/plugin-api';
+import { runTool, VyaError } from '@vya/plugin-api';
 
 export type PostgresTool = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';
 

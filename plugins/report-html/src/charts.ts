@@ -1,4 +1,4 @@
-import type { ReportRun } from 'vya/plugin-api';
+import type { ReportRun } from '@vya/plugin-api';
 
 const COLORS = { succeeded: '#1a7f37', partial: '#bf8700', failed: '#cf222e' };
 const WIDTH = 900;

@@ -1,5 +1,5 @@
 import type HandlebarsModule from 'handlebars';
-import { formatBytes, type ReportModel } from 'vya/plugin-api';
+import { formatBytes, type ReportModel } from '@vya/plugin-api';
 import { barChart, timeline } from './charts.js';
 import { formatDuration, percent, shortTime } from './format.js';
 

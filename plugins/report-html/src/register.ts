@@ -1,4 +1,4 @@
-import { definePlugin } from 'vya/plugin-api';
+import { definePlugin } from '@vya/plugin-api';
 import { fullReportTemplate } from './full-template.js';
 import { summaryReportTemplate } from './summary-template.js';
 

@@ -1,4 +1,4 @@
-import type { ReportModel, ReportTemplate } from 'vya/plugin-api';
+import type { ReportModel, ReportTemplate } from '@vya/plugin-api';
 import { compile, pageContext, STYLE } from './page.js';
 
 const TEMPLATE = `<!doctype html>

@@ -2,7 +2,7 @@ import { mkdir, readFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium } from 'playwright-core';
-import type { RunSummary, UnitResult } from 'vya/plugin-api';
+import type { RunSummary, UnitResult } from '@vya/plugin-api';
 import { HistoryStore } from '../../../src/core/history/history-store.js';
 import { parseJson, repoRoot, runVya, tempDir } from '../../../test/support/cli.js';
 

@@ -1,4 +1,4 @@
-import { NotFoundError, VyaError } from 'vya/plugin-api';
+import { NotFoundError, VyaError } from '@vya/plugin-api';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EPIPE']);
 

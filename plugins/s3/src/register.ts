@@ -1,4 +1,4 @@
-import { definePlugin, normalizeKeyPrefix, type SinkDefinition } from 'vya/plugin-api';
+import { definePlugin, normalizeKeyPrefix, type SinkDefinition } from '@vya/plugin-api';
 
 export const s3SinkDefinition: SinkDefinition = {
   type: 's3',

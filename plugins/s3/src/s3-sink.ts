@@ -13,7 +13,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { errorMessage, VyaError, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
+import { errorMessage, VyaError, type CheckItem, type ObjectInfo, type Sink } from '@vya/plugin-api';
 import { translateS3Error } from './errors.js';
 
 /** Cleaning up after a failed upload must not hang a stopping run on a silent endpoint. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { generatedStream, peakRssGrowth, runSinkSuite, sha256OfStream } from 'vya/testing';
+import { generatedStream, peakRssGrowth, runSinkSuite, sha256OfStream } from '@vya/testing';
 import { recordingProxy, S3rverProcess } from '../../../test/support/s3rver.js';
 import { S3Sink, type S3SinkConfig } from '../src/s3-sink.js';
 import { conditionalProxy } from './conditional-proxy.js';

@@ -1,6 +1,6 @@
 import ssh2 from 'ssh2';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
-import { VyaError, unreachableError } from 'vya/plugin-api';
+import { VyaError, unreachableError } from '@vya/plugin-api';
 import { fingerprintOf, verifyHostKey, type HostKeyPolicy } from './host-key.js';
 
 export interface ServerOptions {

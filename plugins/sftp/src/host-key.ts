@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 
 /** How the server's host key is trusted: pinned fingerprints, a known_hosts file, or (opted out) not at all. */
 export type HostKeyPolicy =

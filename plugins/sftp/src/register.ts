@@ -1,6 +1,4 @@
-import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import { VyaError, definePlugin, type SinkDefinition } from 'vya/plugin-api';
+import { VyaError, definePlugin, type SinkDefinition } from '@vya/plugin-api';
 import { normalizeFingerprint } from './host-key.js';
 import type { HostKeySetting } from './sftp-sink.js';
 
@@ -36,7 +34,7 @@ export const sftpSinkDefinition: SinkDefinition = {
     if (config.password === undefined && config.private_key === undefined) {
       throw configError(context.name, 'needs password or private_key', 'e.g. private_key: "secret:backup-host.key" (see docs/sink-sftp.md)');
     }
-    const hostKey = hostKeySetting(config, context.name, context.configDir);
+    const hostKey = hostKeySetting(config, context.name, context.resolvePath);
     if (hostKey.kind === 'insecure-any') context.logger.warn(`sink ${context.name}: the SFTP server's host key is not verified (insecure_accept_any_host_key)`);
     const { SftpSink } = await import('./sftp-sink.js');
     return new SftpSink({
@@ -54,7 +52,7 @@ export const sftpSinkDefinition: SinkDefinition = {
 };
 
 /** Exactly one source of trust for the host key: never none by accident. */
-function hostKeySetting(config: Record<string, unknown>, name: string, configDir: string): HostKeySetting {
+function hostKeySetting(config: Record<string, unknown>, name: string, resolvePath: (path: string) => string): HostKeySetting {
   const given = ['host_key', 'known_hosts', 'insecure_accept_any_host_key'].filter((field) => config[field] !== undefined && config[field] !== false);
   if (given.length === 0) {
     throw configError(name, 'needs host_key or known_hosts to verify the server', 'get the fingerprint on the server with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub and set host_key: "SHA256:..."');
@@ -65,9 +63,7 @@ function hostKeySetting(config: Record<string, unknown>, name: string, configDir
     return { kind: 'fingerprints', fingerprints: values.map((value) => normalizeFingerprint(String(value))) };
   }
   if (config.known_hosts !== undefined) {
-    const raw = String(config.known_hosts);
-    const expanded = raw === '~' || raw.startsWith('~/') ? homedir() + raw.slice(1) : raw;
-    return { kind: 'known-hosts', path: isAbsolute(expanded) ? expanded : resolve(configDir, expanded) };
+    return { kind: 'known-hosts', path: resolvePath(String(config.known_hosts)) };
   }
   return { kind: 'insecure-any' };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
-import { NotFoundError, VyaError, formatBytes, type CheckItem, type ObjectInfo, type Sink } from 'vya/plugin-api';
+import { NotFoundError, VyaError, formatBytes, type CheckItem, type ObjectInfo, type Sink } from '@vya/plugin-api';
 import { connect, describeServer, type Connection, type ServerOptions } from './connection.js';
 import type { HostKeyPolicy } from './host-key.js';
 import { NO_SUCH_FILE, PERMISSION_DENIED, Remote, isDirectory, isFile, statusOf } from './remote.js';

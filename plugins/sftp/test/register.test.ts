@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { expect } from 'chai';
-import type { PluginContext } from 'vya/plugin-api';
+import { resolveConfigPath, type PluginContext } from '@vya/plugin-api';
 import { fingerprintOf, verifyHostKey } from '../src/host-key.js';
 import { sftpSinkDefinition } from '../src/register.js';
 import type { SftpSink } from '../src/sftp-sink.js';
@@ -14,6 +14,7 @@ function contextRecording() {
   const context: PluginContext = {
     name: 'remote',
     configDir: '/etc/vya',
+    resolvePath: (path) => resolveConfigPath('/etc/vya', path),
     stateDir: '/tmp/vya-state',
     addSecret: (value) => secrets.push(value),
     logger: { debug() {}, info() {}, warn: (line) => warnings.push(line), error() {} },

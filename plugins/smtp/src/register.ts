@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, type NotifierDefinition } from 'vya/plugin-api';
+import { definePlugin, type NotifierDefinition } from '@vya/plugin-api';
 
 const addresses = { type: 'array', items: { type: 'string', minLength: 3 } };
 
@@ -34,7 +33,7 @@ export const smtpNotifierDefinition: NotifierDefinition = {
     // Loaded on first use: nodemailer and handlebars cost start-up time to every other command.
     const [{ SmtpNotifier }, { defaultTemplatesDir }] = await Promise.all([import('./smtp-notifier.js'), import('./templates.js')]);
     if (typeof config.password === 'string' && config.password) context.addSecret(config.password);
-    const inConfigDir = (path: string) => (isAbsolute(path) ? path : resolve(context.configDir, path));
+    const inConfigDir = context.resolvePath;
     const secure = config.secure === true;
     return new SmtpNotifier({
       host: String(config.host),

@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { errorMessage, VyaError, type CheckItem, type Notifier, type RunEvent } from 'vya/plugin-api';
+import { errorMessage, VyaError, type CheckItem, type Notifier, type RunEvent } from '@vya/plugin-api';
 import { renderMail } from './templates.js';
 
 export interface SmtpNotifierConfig {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { formatBytes, type RunEvent } from 'vya/plugin-api';
+import { formatBytes, type RunEvent } from '@vya/plugin-api';
 
 export interface RenderedMail {
   subject: string;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { RunEvent } from 'vya/plugin-api';
+import type { RunEvent } from '@vya/plugin-api';
 import { defaultTemplatesDir, renderMail } from '../src/templates.js';
 
 const error = `access denied for user "nc_backup" & <role> 'x'`;

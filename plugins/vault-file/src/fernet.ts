@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 
 const VERSION = 0x80;
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from 'vya/plugin-api';
+import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
 import { fernetDecrypt } from './fernet.js';
 
 interface LegacyCredential {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { SecretRecord } from 'vya/plugin-api';
+import type { SecretRecord } from '@vya/plugin-api';
 import { SCRYPT_DEFAULTS, type KdfParams } from './vault-key.js';
 
 export interface Envelope {

@@ -1,6 +1,6 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { VyaError, type RekeyRequest, type SecretRecord, type SecretStore, type SecretSummary } from 'vya/plugin-api';
+import { VyaError, type RekeyRequest, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
 import { checkEnvelope, newScryptKdf, openEnvelope, sealContents, writeAtomically, type Contents, type Envelope } from './vault-envelope.js';
 import { withVaultLock } from './vault-lock.js';
 import { checkPrivate, createKeyFile, readKeyFileIfAny, resolveVaultKey, type KdfParams, type KeySource } from './vault-key.js';

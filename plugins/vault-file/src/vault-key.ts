@@ -1,6 +1,6 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 
 export type KeySource = { kind: 'file'; path: string } | { kind: 'env'; variable: string } | { kind: 'passphrase'; variable: string };
 

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive, VyaError } from 'vya/plugin-api';
+import { processAlive, VyaError } from '@vya/plugin-api';
 
 interface LockOwner {
   pid: number;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { VyaError, type RekeyRequest } from 'vya/plugin-api';
+import { VyaError, type RekeyRequest } from '@vya/plugin-api';
 import { newScryptKdf, sealContents, syncDirectory, writeAtomically, type Contents } from './vault-envelope.js';
 import { deriveKey, type KeySource } from './vault-key.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { runSecretStoreSuite } from 'vya/testing';
+import { runSecretStoreSuite } from '@vya/testing';
 import { fernetDecrypt, fernetEncrypt, fernetKey } from '../src/fernet.js';
 import { LegacyVault } from '../src/legacy-vault.js';
 import { VaultFileStore } from '../src/vault-file-store.js';

@@ -1,4 +1,4 @@
-import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from 'vya/plugin-api';
+import { VyaError, type SecretRecord, type SecretStore, type SecretSummary } from '@vya/plugin-api';
 import { vaultErrors, VaultClient, type VaultResponse } from './vault-client.js';
 
 export interface HashicorpStoreConfig {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, VyaError, type SecretStoreDefinition } from 'vya/plugin-api';
+import { definePlugin, VyaError, type SecretStoreDefinition } from '@vya/plugin-api';
 import { HashicorpVaultStore } from './hashicorp-store.js';
 import { VaultClient } from './vault-client.js';
 
@@ -31,7 +30,7 @@ export const hashicorpVaultDefinition: SecretStoreDefinition = {
     },
   },
   create(config, context) {
-    const path = (p: string) => (isAbsolute(p) ? p : resolve(context.configDir, p));
+    const path = context.resolvePath;
     const token = (config.token as string | undefined) ?? (config.token_env ? process.env[String(config.token_env)] : undefined) ?? (config.auth ? undefined : process.env.VAULT_TOKEN);
     const auth = config.auth as { mount?: string; role_id: string; secret_id?: string; secret_id_env?: string } | undefined;
     const secretId = auth ? (auth.secret_id ?? (auth.secret_id_env ? process.env[auth.secret_id_env] : undefined)) : undefined;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { VyaError } from 'vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 
 // An ESM import of node:http builds its module namespace, which evaluates every lazy export
 // and so loads undici: ~50 ms of CPU at every start of vya, as this plugin loads with the CLI.

@@ -1,4 +1,4 @@
-import type { RunEvent } from 'vya/plugin-api';
+import type { RunEvent } from '@vya/plugin-api';
 
 export const WEBHOOK_FORMATS = ['generic', 'slack', 'discord', 'teams', 'telegram'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

@@ -1,4 +1,4 @@
-import { definePlugin, type NotifierDefinition } from 'vya/plugin-api';
+import { definePlugin, type NotifierDefinition } from '@vya/plugin-api';
 import { WEBHOOK_FORMATS, type WebhookFormat } from './payloads.js';
 import { WebhookNotifier } from './webhook-notifier.js';
 

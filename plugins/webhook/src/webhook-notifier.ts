@@ -1,4 +1,4 @@
-import { errorMessage, VyaError, type Notifier, type RunEvent } from 'vya/plugin-api';
+import { errorMessage, VyaError, type Notifier, type RunEvent } from '@vya/plugin-api';
 import { payloadFor, type WebhookFormat } from './payloads.js';
 
 export interface WebhookConfig {

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { VyaError, type SecretRecord } from '../../plugin-api/index.js';
+import { VyaError, type SecretRecord } from '@vya/plugin-api';
 import { VyaCommand } from '../../base-command.js';
 
 export default class SecretsGet extends VyaCommand {

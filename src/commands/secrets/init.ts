@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { VyaCommand } from '../../base-command.js';
 
 export default class SecretsInit extends VyaCommand {

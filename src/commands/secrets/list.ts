@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { SecretSummary } from '../../plugin-api/index.js';
+import type { SecretSummary } from '@vya/plugin-api';
 import { VyaCommand } from '../../base-command.js';
 import { formatTable } from '../../core/snapshots/format-table.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { VyaCommand } from '../../base-command.js';
 import { promptHidden } from '../../core/secrets/secret-input.js';
 

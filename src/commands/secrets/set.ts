@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { VyaCommand } from '../../base-command.js';
 import { parseFieldFlags, promptHidden, readStdin } from '../../core/secrets/secret-input.js';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { errorMessage, type RunEvent, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, type RunEvent, type RunSummary } from '@vya/plugin-api';
 import { HistoryStore } from '../history/history-store.js';
 import { publishMetrics, type MetricsConfig } from '../metrics/prometheus.js';
 import { dispatchNotifications } from '../notify/dispatch.js';

@@ -1,4 +1,4 @@
-import type { SinkResult } from '../../plugin-api/index.js';
+import type { SinkResult } from '@vya/plugin-api';
 import { RepositoryLocks, type HeldLock } from '../locks/repository-lock.js';
 import type { SinkFailure, SinkTarget } from '../pipeline/sink-fan-out.js';
 import { Repository } from '../repository/repository.js';

@@ -1,4 +1,4 @@
-import { errorMessage, VyaError, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type RunSummary } from '@vya/plugin-api';
 import { jobSinks } from '../config/job-sinks.js';
 import type { ProgressLine } from '../progress.js';
 import type { Runtime } from '../runtime.js';

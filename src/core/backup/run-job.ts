@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import pLimit from 'p-limit';
-import { errorMessage, VyaError, type BackupUnit, type RunOutcome, type RunSummary, type UnitResult } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type BackupUnit, type RunOutcome, type RunSummary, type UnitResult } from '@vya/plugin-api';
 import type { JobConfig } from '../config/types.js';
 import { runClosingHooks, runHooks } from '../hooks/run-hooks.js';
 import { jobSinks } from '../config/job-sinks.js';

@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { parseDurationMs } from '../retention/duration.js';
 
 /** A unit whose bytes stop flowing for this long fails as stalled ($VYA_STALL_TIMEOUT overrides). */

@@ -1,4 +1,4 @@
-import { errorMessage, type BackupUnit, type CheckItem } from '../../plugin-api/index.js';
+import { errorMessage, type BackupUnit, type CheckItem } from '@vya/plugin-api';
 import { planEncryption } from '../pipeline/encryption.js';
 import type { Runtime } from '../runtime.js';
 import { jobSinks } from '../config/job-sinks.js';

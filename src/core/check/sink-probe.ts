@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { errorMessage, type CheckItem, type Sink } from '../../plugin-api/index.js';
+import { errorMessage, type CheckItem, type Sink } from '@vya/plugin-api';
 
 /** Proves a sink can write, read, list and delete under its prefix, with a small probe object. */
 export async function probeSink(sink: Sink, name: string): Promise<CheckItem[]> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 export type DocPath = (string | number)[];
 

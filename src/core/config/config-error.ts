@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 /** A config that failed validation; `problems` holds every problem, one line each. */
 export class ConfigError extends VyaError {

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from '../../plugin-api/index.js';
+import type { JsonSchema } from '@vya/plugin-api';
 import type { DocPath } from './config-document.js';
 
 /** One thing wrong in a config: where (as a path in the document) and what was expected. */

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../plugin-api/index.js';
+import type { JsonSchema } from '@vya/plugin-api';
 
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' };
 const nameMessage = 'names use letters, digits, ".", "_" and "-", starting with a letter or digit';

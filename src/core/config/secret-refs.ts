@@ -1,4 +1,4 @@
-import { secretField, VyaError, type SecretStore } from '../../plugin-api/index.js';
+import { secretField, VyaError, type SecretStore } from '@vya/plugin-api';
 
 const REFERENCE = /^secret:(.+)\.([A-Za-z0-9_-]+)$/;
 

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, VyaError, type Sink } from '../../plugin-api/index.js';
+import { errorMessage, isVyaError, VyaError, type Sink } from '@vya/plugin-api';
 import { withLock } from '../locks/with-lock.js';
 import { ChecksumVerifier } from '../pipeline/measure.js';
 import { manifestKey } from '../repository/keys.js';
@@ -83,7 +83,7 @@ async function copyOne(runtime: Runtime, located: LocatedSnapshot, target: Repos
       } catch (error) {
         if (signal.aborted) throw interrupted(signal);
         throw new VyaError(`copy of ${what} from sink ${source.sinkName} to ${target.sinkName} failed: ${errorMessage(error)}`, {
-          code: (error as { code?: string }).code === 'CHECKSUM_MISMATCH' ? 'CHECKSUM_MISMATCH' : error instanceof VyaError ? error.code : 'COPY_FAILED',
+          code: (error as { code?: string }).code === 'CHECKSUM_MISMATCH' ? 'CHECKSUM_MISMATCH' : isVyaError(error) ? error.code : 'COPY_FAILED',
           hint: 'nothing of this snapshot is listed in the target; `vya verify` checks the source copy, and the copy can be run again',
           cause: error,
         });

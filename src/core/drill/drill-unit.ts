@@ -1,4 +1,4 @@
-import { errorMessage, VyaError, type BackupUnit, type DrillCheckResult, type DrillTarget, type DrillUnitResult, type PrivateTempDir, type Source } from '../../plugin-api/index.js';
+import { errorMessage, isVyaError, VyaError, type BackupUnit, type DrillCheckResult, type DrillTarget, type DrillUnitResult, type PrivateTempDir, type Source } from '@vya/plugin-api';
 import { listingAsSnapshot } from '../pipeline/listing-object.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -134,7 +134,7 @@ async function cleanUp(runtime: Runtime, scratch: Scratch, keep: boolean, create
  * restore found a database of that name already there: that one is not the drill's.
  */
 function scratchWasCreated(error: unknown): boolean {
-  return !(error instanceof VyaError && (error.code === 'DRILL_SCRATCH_EXISTS' || error.code === 'RESTORE_TARGET_NOT_EMPTY'));
+  return !(isVyaError(error) && (error.code === 'DRILL_SCRATCH_EXISTS' || error.code === 'RESTORE_TARGET_NOT_EMPTY'));
 }
 
 function scratchNotOurs(restored: RestoreOutcome, scratch: Scratch): VyaError {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { errorMessage, VyaError, type DrillSummary, type DrillUnitResult } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type DrillSummary, type DrillUnitResult } from '@vya/plugin-api';
 import { jobSinks } from '../config/job-sinks.js';
 import type { Manifest } from '../repository/manifest.js';
 import { Repository } from '../repository/repository.js';

@@ -1,4 +1,4 @@
-import type { DrillSummary } from '../../plugin-api/index.js';
+import type { DrillSummary } from '@vya/plugin-api';
 import { parseDurationMs } from '../retention/duration.js';
 import { abortableSleep } from '../schedule/scheduled-run.js';
 import type { Runtime } from '../runtime.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PrivateTempDir } from '../../plugin-api/index.js';
+import type { PrivateTempDir } from '@vya/plugin-api';
 import { createPrivateTempDir } from '../private-temp.js';
 
 /** Scratch databases always start with this, so that anyone listing databases knows what they are. */

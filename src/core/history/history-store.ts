@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage, VyaError, type DrillSummary, type Logger, type RunOutcome, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type DrillSummary, type Logger, type RunOutcome, type RunSummary } from '@vya/plugin-api';
 
 export interface NotificationOutcome {
   name: string;

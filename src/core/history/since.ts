@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 /** `--since 30d`, `12h`, `2w` (ago), or an ISO date. */
 export function parseSince(text: string, now = new Date()): Date {

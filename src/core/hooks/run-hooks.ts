@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { errorMessage, VyaError, type Logger, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type Logger, type RunSummary } from '@vya/plugin-api';
 import type { HookConfig, HooksConfig } from '../config/types.js';
 import { parseDurationMs } from '../retention/duration.js';
 

@@ -1,4 +1,4 @@
-import { errorMessage, VyaError } from '../../plugin-api/index.js';
+import { errorMessage, isVyaError, VyaError } from '@vya/plugin-api';
 import type { UnwrapKeys } from '../crypto/age/header.js';
 import { WHOLE_JOB } from '../locks/repository-lock.js';
 import { withLock } from '../locks/with-lock.js';
@@ -86,7 +86,7 @@ export async function changeRecipients(runtime: Runtime, options: KeyChangeOptio
     }
     const done = await withLock(runtime, group.repository.sink, group.job, WHOLE_JOB, `keys ${options.change.action}`, 'exclusive', () => rotateJob(runtime, group, { ...options, keys, trusted }, signal), options.lockWaitMs).catch((error: unknown) => {
       // A job another process holds is reported with its holder; the other jobs go on.
-      if (!(error instanceof VyaError && error.code === 'LOCKED')) throw error;
+      if (!(isVyaError(error) && error.code === 'LOCKED')) throw error;
       runtime.logger.warn(`${group.job} (sink ${group.repository.sinkName}): ${error.message}; ${error.hint ?? ''}`);
       const results = group.snapshots.map((s): SnapshotKeyResult => ({ ...resultOf(s.manifest, group.repository.sinkName, planned.get(s) as SnapshotDecision, false), outcome: 'failed', error: `not changed: ${error.message}` }));
       return { results, superseded: [] };

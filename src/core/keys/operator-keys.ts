@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { parseSecretReference } from '../config/secret-refs.js';
 import { parseIdentityFile } from '../crypto/age/index.js';
 import { readIdentityFile } from '../pipeline/encryption.js';

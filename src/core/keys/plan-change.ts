@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { parseRecipient, recipientOf } from '../crypto/age/index.js';
 import type { Manifest, ManifestEncryption } from '../repository/manifest.js';
 

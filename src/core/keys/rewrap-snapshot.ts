@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, VyaError, type Logger } from '../../plugin-api/index.js';
+import { errorMessage, VyaError, type Logger } from '@vya/plugin-api';
 import type { UnwrapKeys } from '../crypto/age/header.js';
 import { AgeHeaderRewrap } from '../crypto/age/rewrap.js';
 import { ByteMeter, ChecksumVerifier } from '../pipeline/measure.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../plugin-api/index.js';
+import type { Logger } from '@vya/plugin-api';
 
 /** The points of a rewrap at which a test may freeze the process to kill it there. */
 export type RewrapStep = 'copying' | 'copied' | 'switched';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
-import { errorMessage, isNotFound, modifiedOf, VyaError, type Logger, type Sink } from '../../plugin-api/index.js';
+import { errorMessage, isNotFound, modifiedOf, VyaError, type Logger, type Sink } from '@vya/plugin-api';
 import { encodeUnit } from '../repository/keys.js';
 import { conflicts, describeLock, mustYield, type LockInfo, type LockMode } from './lock-rules.js';
 

@@ -1,4 +1,4 @@
-import type { Sink } from '../../plugin-api/index.js';
+import type { Sink } from '@vya/plugin-api';
 import type { Runtime } from '../runtime.js';
 import { RepositoryLocks } from './repository-lock.js';
 import type { LockMode } from './lock-rules.js';

@@ -1,4 +1,4 @@
-import type { DrillSummary } from '../../plugin-api/index.js';
+import type { DrillSummary } from '@vya/plugin-api';
 
 type Sample = [Record<string, string>, number];
 export type MetricWriter = (name: string, type: string, help: string, samples: Sample[]) => void;

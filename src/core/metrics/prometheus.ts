@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorMessage, type DrillSummary, type Logger, type RunSummary } from '../../plugin-api/index.js';
+import { errorMessage, type DrillSummary, type Logger, type RunSummary } from '@vya/plugin-api';
 import { writeDrillMetrics } from './drill-metrics.js';
 
 export interface MetricsConfig {

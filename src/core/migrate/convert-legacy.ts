@@ -1,4 +1,4 @@
-import { parseNameList, VyaError } from '../../plugin-api/index.js';
+import { parseNameList, VyaError } from '@vya/plugin-api';
 import type { InstanceConfig, JobConfig, VyaConfig } from '../config/types.js';
 import type { LegacyConfig, LegacyInstance } from './legacy-types.js';
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { VyaError, type SecretRecord, type SecretStore } from '../../plugin-api/index.js';
+import { VyaError, type SecretRecord, type SecretStore } from '@vya/plugin-api';
 import { ConfigDocument } from '../config/config-document.js';
 import { userConfigDir } from '../config/find-config.js';
 import type { Runtime } from '../runtime.js';

@@ -1,4 +1,4 @@
-import { errorMessage, type Logger, type Notifier, type RunEvent } from '../../plugin-api/index.js';
+import { errorMessage, type Logger, type Notifier, type RunEvent } from '@vya/plugin-api';
 import type { NotificationOutcome } from '../history/history-store.js';
 
 export interface NotifierTarget {

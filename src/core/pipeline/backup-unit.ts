@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, VyaError, type BackupUnit, type Logger, type Sink, type Source } from '../../plugin-api/index.js';
+import { errorMessage, isVyaError, VyaError, type BackupUnit, type Logger, type Sink, type Source } from '@vya/plugin-api';
 import type { CompressionConfig } from '../config/types.js';
 import { dataKey } from '../repository/keys.js';
 import type { Manifest, ManifestListing } from '../repository/manifest.js';
@@ -116,7 +116,7 @@ function pickFailure(results: PromiseSettledResult<unknown>[]): unknown {
   // A stage that failed because the sink failed carries the sink's raw error (ENOSPC); the
   // sink's own, translated error says the same in words.
   const causes = errors.filter((error) => !isAbortEcho(error));
-  return causes.find((error) => error instanceof VyaError) ?? causes[0] ?? errors[0];
+  return causes.find((error) => isVyaError(error)) ?? causes[0] ?? errors[0];
 }
 
 function isAbortEcho(error: unknown): boolean {
@@ -127,7 +127,7 @@ function isAbortEcho(error: unknown): boolean {
 function wrapUnitError(error: unknown, request: UnitBackupRequest): VyaError {
   const what = `${request.job}/${request.unit.name}`;
   if (request.signal.aborted) return abortError(request);
-  if (error instanceof VyaError) {
+  if (isVyaError(error)) {
     const message = error.message.includes(request.unit.name) ? error.message : `${what}: ${error.message}`;
     return new VyaError(message, { code: error.code, hint: error.hint, exitCode: error.exitCode, cause: error });
   }

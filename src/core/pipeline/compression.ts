@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { PassThrough, type Transform } from 'node:stream';
 import { constants as zlibConstants, createGunzip, createGzip, createZstdDecompress } from 'node:zlib';
 import { CompressStream } from 'zstd-napi';
-import { VyaError } from '../../plugin-api/index.js';
+import { isVyaError, VyaError } from '@vya/plugin-api';
 import type { CompressionAlgorithm, CompressionConfig } from '../config/types.js';
 
 const ZSTD_JOB_BYTES = 4 * 1024 * 1024;
@@ -70,7 +70,7 @@ function zstdDecompressStream(): Transform {
   const stream = createZstdDecompress({ chunkSize: 64 * 1024 });
   // zlib fails by destroying itself with its own error: give it the one line and hint users see.
   const destroy = stream.destroy.bind(stream);
-  stream.destroy = (error?: Error) => destroy(error && !(error instanceof VyaError) ? zstdError(error) : error);
+  stream.destroy = (error?: Error) => destroy(error && !isVyaError(error) ? zstdError(error) : error);
   return stream;
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Transform } from 'node:stream';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { createAgeDecryptStream, createAgeEncryptStream, parseIdentityFile, parseRecipient, recipientOf } from '../crypto/age/index.js';
 import type { EncryptionConfig } from '../config/types.js';
 import type { ManifestEncryption } from '../repository/manifest.js';

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Sink } from '../../plugin-api/index.js';
+import type { Sink } from '@vya/plugin-api';
 import type { Manifest } from '../repository/manifest.js';
 import { createDecompressStream } from './compression.js';
 import { createDecryptStream, type DecryptionKeys } from './encryption.js';

@@ -1,4 +1,4 @@
-import { errorMessage, VyaError, type Logger, type Sink } from '../../plugin-api/index.js';
+import { errorMessage, isVyaError, VyaError, type Logger, type Sink } from '@vya/plugin-api';
 import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
 import type { Readable } from 'node:stream';
@@ -124,7 +124,7 @@ export class SinkFanOut {
     const first = this.failures.get(this.targets[0].name);
     if (this.targets.length === 1) return first;
     const each = this.targets.map((target) => `sink ${target.name}: ${errorMessage(this.failures.get(target.name))}`).join('; ');
-    return new VyaError(`every sink failed: ${each}`, { code: first instanceof VyaError ? first.code : 'BACKUP_FAILED', hint: first instanceof VyaError ? first.hint : undefined, cause: first });
+    return new VyaError(`every sink failed: ${each}`, { code: isVyaError(first) ? first.code : 'BACKUP_FAILED', hint: isVyaError(first) ? first.hint : undefined, cause: first });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DrillSummary, ReportModel, ReportUnit, RunSummary } from '../../plugin-api/index.js';
+import type { DrillSummary, ReportModel, ReportUnit, RunSummary } from '@vya/plugin-api';
 import { addProvenRestores } from './proven-restores.js';
 
 /** The unit name under which failures of a job as a whole (before any unit) are shown. */

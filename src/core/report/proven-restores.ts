@@ -1,4 +1,4 @@
-import type { DrillSummary, ReportUnit } from '../../plugin-api/index.js';
+import type { DrillSummary, ReportUnit } from '@vya/plugin-api';
 
 /**
  * Adds each unit's last proven restore (the last drill that passed, with its measured restore

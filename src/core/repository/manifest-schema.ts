@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../plugin-api/index.js';
+import type { JsonSchema } from '@vya/plugin-api';
 
 const text = { type: 'string' };
 const count = { type: 'integer', minimum: 0 };

@@ -1,4 +1,4 @@
-import { errorMessage, VyaError } from '../../plugin-api/index.js';
+import { errorMessage, VyaError } from '@vya/plugin-api';
 import { formatPath, validateAgainstSchema } from '../config/schema-validator.js';
 import type { CompressionAlgorithm } from '../config/types.js';
 import { dataPrefix, manifestKey } from './keys.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { errorMessage, isNotFound, VyaError, type Logger, type Sink } from '../../plugin-api/index.js';
+import { errorMessage, isNotFound, isVyaError, VyaError, type Logger, type Sink } from '@vya/plugin-api';
 import { decodeUnit, isManifestKey, isPartialKey, manifestKey, manifestPrefix } from './keys.js';
 import { ManifestError, objectKeys, parseManifest, type Manifest } from './manifest.js';
 
@@ -103,7 +103,7 @@ export function byTime(a: Manifest, b: Manifest): number {
 
 function problemOf(key: string, error: unknown): ManifestProblem {
   const [, , unit = '', name = ''] = key.split('/');
-  const code = error instanceof VyaError ? error.code : 'UNREADABLE_MANIFEST';
+  const code = isVyaError(error) ? error.code : 'UNREADABLE_MANIFEST';
   const message = error instanceof ManifestError ? errorMessage(error) : `manifest ${key}: cannot be read (${errorMessage(error)})`;
   return { key, unit: safeDecode(unit), id: name.replace(/\.json$/, ''), code, error: message };
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { VyaError, type BackupUnit, type RestoreOptions, type RestoreResult, type Sink, type Source } from '../../plugin-api/index.js';
+import { VyaError, type BackupUnit, type RestoreOptions, type RestoreResult, type Sink, type Source } from '@vya/plugin-api';
 import { withLock } from '../locks/with-lock.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';

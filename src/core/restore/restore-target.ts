@@ -1,4 +1,4 @@
-import { VyaError, type Source } from '../../plugin-api/index.js';
+import { VyaError, type Source } from '@vya/plugin-api';
 import type { Manifest } from '../repository/manifest.js';
 import type { Runtime } from '../runtime.js';
 

@@ -1,4 +1,4 @@
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 /** restic's `--keep-within` durations: years, months, weeks, days, hours, e.g. `1y6m`, `14d`, `36h`. */
 export interface CalendarDuration {

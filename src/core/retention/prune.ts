@@ -1,4 +1,4 @@
-import { modifiedOf, VyaError, type ObjectInfo } from '../../plugin-api/index.js';
+import { modifiedOf, VyaError, type ObjectInfo } from '@vya/plugin-api';
 import { findSuperseded } from '../keys/superseded.js';
 import { RepositoryLocks, WHOLE_JOB } from '../locks/repository-lock.js';
 import { DATA_ROOT, dataPrefix, MANIFEST_ROOT, manifestPrefix, snapshotSlot } from '../repository/keys.js';

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import type { ScheduleConfig } from '../config/types.js';
 import { isValidTimeZone } from '../retention/calendar.js';
 

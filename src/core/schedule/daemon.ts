@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Cron } from 'croner';
 import pLimit from 'p-limit';
-import { errorMessage } from '../../plugin-api/index.js';
+import { errorMessage } from '@vya/plugin-api';
 import { HistoryStore } from '../history/history-store.js';
 import type { Runtime } from '../runtime.js';
 import { parseSchedule } from './cron.js';

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import type { Runtime } from '../runtime.js';
 import { parseSchedule } from './cron.js';
 import { crontabLines, cronToOnCalendar, systemdUnits } from './systemd.js';

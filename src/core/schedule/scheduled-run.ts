@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../plugin-api/index.js';
+import type { RunSummary } from '@vya/plugin-api';
 import { afterRun } from '../backup/after-run.js';
 import { runJob } from '../backup/run-job.js';
 import { parseDurationMs } from '../retention/duration.js';

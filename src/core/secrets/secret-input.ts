@@ -1,6 +1,6 @@
 import askConfirmation from '@inquirer/confirm';
 import password from '@inquirer/password';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 /** Reads all of standard input (for `vya secrets set` in scripts: `printf %s "$PW" | vya secrets set NAME`). */
 export async function readStdin(): Promise<string> {

@@ -2,7 +2,7 @@ import { parseIdentityFile } from '../crypto/age/index.js';
 import { readIdentityFile, type DecryptionKeys } from '../pipeline/encryption.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Runtime } from '../runtime.js';
-import { VyaError } from '../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 /**
  * The keys that may open a snapshot: identities from --identity, or VYA_AGE_IDENTITY, each a

@@ -1,4 +1,4 @@
-import { errorMessage, VyaError } from '../../plugin-api/index.js';
+import { errorMessage, VyaError } from '@vya/plugin-api';
 import type { Manifest } from '../repository/manifest.js';
 import { byTime, Repository, type ManifestProblem } from '../repository/repository.js';
 import type { Runtime } from '../runtime.js';

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../plugin-api/index.js';
+import { formatBytes } from '@vya/plugin-api';
 import type { SnapshotSummary } from '../repository/manifest.js';
 
 /** A fixed-width table, like restic's `snapshots`. */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Sink } from '../../plugin-api/index.js';
+import type { Sink } from '@vya/plugin-api';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { DecryptionKeys } from '../pipeline/encryption.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage } from '../../plugin-api/index.js';
+import { errorMessage } from '@vya/plugin-api';
 import { withLock } from '../locks/with-lock.js';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import { ChecksumVerifier } from '../pipeline/measure.js';

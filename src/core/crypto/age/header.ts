@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
-import { VyaError } from '../../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { parseIdentity, parseRecipient, privateKeyObject, publicKeyOf, x25519 } from './keys.js';
 import { decodeBase64, encodeBase64, hkdf, headerFailure, hmacSha256, macFailure, openKey, sameBytes, sealKey } from './primitives.js';
 

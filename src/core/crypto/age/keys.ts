@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { bech32 } from '@scure/base';
-import { VyaError } from '../../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 const RECIPIENT_PREFIX = 'age';
 const IDENTITY_PREFIX = 'age-secret-key-';

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { VyaError } from '../../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { encodeHeader, parseHeader, scryptStanza, unwrapFileKey, x25519Stanza, type UnwrapKeys } from './header.js';
 import { headerFailure, hkdf, payloadFailure, TAG_BYTES } from './primitives.js';
 

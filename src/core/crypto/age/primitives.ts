@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { VyaError } from '../../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 
 export const TAG_BYTES = 16;
 const ZERO_NONCE = Buffer.alloc(12);

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { VyaError } from '../../../plugin-api/index.js';
+import { VyaError } from '@vya/plugin-api';
 import { encodeHeader, parseHeader, unwrapFileKey, x25519Stanza, type ParsedHeader, type UnwrapKeys } from './header.js';
 import { headerFailure } from './primitives.js';
 

@@ -3,3 +3,8 @@ export { runSinkSuite } from './sink-suite.js';
 export { failingStream, generatedStream, peakRssGrowth, readAll, sha256OfStream } from './streams.js';
 export type { SecretStoreSuiteOptions } from './secret-store-suite.js';
 export { runSecretStoreSuite } from './secret-store-suite.js';
+export type { TestRunner } from './runner.js';
+export type { SourceSuiteOptions } from './source-suite.js';
+export { assertCheckItems, runSourceSuite } from './source-suite.js';
+export type { NotifierSuiteOptions } from './notifier-suite.js';
+export { runNotifierSuite, sampleRunEvent } from './notifier-suite.js';

@@ -1,8 +1,12 @@
+const VYA_ERROR_BRAND = Symbol.for('vya.error');
+
 /**
  * The one error type users see. `message` is a single readable line; `hint` says what to do
  * about it. Commands print both and exit with `exitCode`; the stack only shows under --debug.
  */
 export class VyaError extends Error {
+  /** Marks every VyaError, whichever copy of @vya/plugin-api created it (see isVyaError). */
+  readonly [VYA_ERROR_BRAND] = true;
   readonly code: string;
   readonly hint?: string;
   readonly exitCode: number;
@@ -24,8 +28,20 @@ export class NotFoundError extends VyaError {
   }
 }
 
+/**
+ * Whether `error` is a VyaError from any copy of @vya/plugin-api. A plugin installed with its
+ * own copy throws errors that fail `instanceof` against the core's class, so the core asks this
+ * instead: the shared brand, or the shape (string `code`, numeric `exitCode`, `message`).
+ */
+export function isVyaError(error: unknown): error is VyaError {
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as Record<symbol, unknown>)[VYA_ERROR_BRAND] === true) return true;
+  const shape = error as { code?: unknown; exitCode?: unknown; message?: unknown };
+  return typeof shape.code === 'string' && typeof shape.exitCode === 'number' && typeof shape.message === 'string';
+}
+
 export function isNotFound(error: unknown): boolean {
-  return error instanceof VyaError ? error.code === 'NOT_FOUND' : (error as { code?: string } | null)?.code === 'NOT_FOUND';
+  return (error as { code?: string } | null)?.code === 'NOT_FOUND';
 }
 
 /** The text of any thrown value, for logs and reports (already single-line friendly). */

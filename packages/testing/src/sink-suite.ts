@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { afterEach, beforeEach, describe, it } from 'mocha';
-import { isNotFound, type ObjectInfo, type Sink } from '../plugin-api/index.js';
+import { testRunner, type TestRunner } from './runner.js';
+import { isNotFound, type ObjectInfo, type Sink } from '@vya/plugin-api';
 import { failingStream, generatedStream, readAll, sha256OfStream } from './streams.js';
 
 export interface SinkSuiteOptions {
+  /** The runner's describe/it/beforeEach/afterEach (default: the globals mocha defines). */
+  runner?: Partial<TestRunner>;
   /** describe() title. */
   name: string;
   /** A fresh, empty sink (e.g. under a unique prefix) for each test. */
@@ -27,6 +29,7 @@ export interface SinkSuiteOptions {
  * sinks call this from their own test file, so they are held to exactly the same contract.
  */
 export function runSinkSuite(options: SinkSuiteOptions): void {
+  const { describe, it, beforeEach, afterEach } = testRunner('runSinkSuite', options.runner);
   const manyKeys = options.manyKeys ?? 1001;
   const largeBytes = options.largeBytes ?? 16 * 1024 * 1024;
 

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { afterEach, beforeEach, describe, it } from 'mocha';
-import type { SecretStore } from '../plugin-api/index.js';
+import { testRunner, type TestRunner } from './runner.js';
+import type { SecretStore } from '@vya/plugin-api';
 
 export interface SecretStoreSuiteOptions {
+  /** The runner's describe/it/beforeEach/afterEach (default: the globals mocha defines). */
+  runner?: Partial<TestRunner>;
   name: string;
   /** A fresh, empty, writable store for each test. */
   create(): Promise<SecretStore>;
@@ -13,6 +15,7 @@ export interface SecretStoreSuiteOptions {
 
 /** The behaviour every writable SecretStore must have, as one mocha block. */
 export function runSecretStoreSuite(options: SecretStoreSuiteOptions): void {
+  const { describe, it, beforeEach, afterEach } = testRunner('runSecretStoreSuite', options.runner);
   describe(`secret store conformance: ${options.name}`, function (this: Mocha.Suite) {
     this.timeout(60_000);
     let store: SecretStore;

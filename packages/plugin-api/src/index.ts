@@ -1,6 +1,6 @@
 export type { CheckItem } from './check.js';
 export { formatBytes } from './format.js';
-export { VyaError, NotFoundError, isNotFound, errorMessage, unreachableError } from './errors.js';
+export { VyaError, NotFoundError, isNotFound, isVyaError, errorMessage, unreachableError } from './errors.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { Notifier, RunEvent, RunOutcome, RunSummary, SinkResult, UnitResult, UnitStatus } from './notifier.js';
@@ -27,3 +27,5 @@ export type { ObjectInfo, Sink } from './sink.js';
 export { modifiedOf, normalizeKeyPrefix } from './sink.js';
 export type { BackupStream, BackupUnit, DrillCheckRequest, DrillCheckResult, DrillTarget, RestoreOptions, RestorePlan, RestoreRequest, RestoreResult, Source, UnitMetadata } from './source.js';
 export type { DrillSummary, DrillUnitResult } from './drill.js';
+export { apiMajor, apiVersion } from './version.js';
+export { resolveConfigPath } from './paths.js';
