@@ -172,7 +172,7 @@ async function rotateOne(runtime: Runtime, repository: Repository, manifest: Man
     if (reason) return { ...base, outcome: 'failed', error: reason };
     const unwrap: UnwrapKeys = passphrase !== undefined ? { passphrase } : { identities: await keys.identitiesGiven() };
     const outcome = await rewrapSnapshot(repository, manifest, unwrap, after, runtime.logger, signal);
-    return { ...base, outcome: 'rewrapped', data_key: outcome.manifest.data_key, note: outcome.oldObjectLeft ? `old object ${outcome.oldObjectLeft} could not be deleted` : undefined };
+    return { ...base, outcome: 'rewrapped', data_key: outcome.manifest.data_key, note: outcome.oldObjectsLeft.length > 0 ? `old object(s) ${outcome.oldObjectsLeft.join(', ')} could not be deleted` : undefined };
   } catch (error) {
     if (signal.aborted) throw interrupted(signal, manifest);
     return { ...base, outcome: 'failed', error: runtime.redactor.redact(errorMessage(error)) };
