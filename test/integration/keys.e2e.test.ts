@@ -65,7 +65,7 @@ interface KeysList {
 
 interface KeyReport {
   ok: boolean;
-  snapshots: { id: string; outcome: string; data_key?: string; note?: string; error?: string }[];
+  snapshots: { id: string; outcome: string; data_key?: string; listing_key?: string; note?: string; error?: string }[];
   superseded: string[];
   advice: string[];
 }
@@ -181,6 +181,7 @@ jobs:
       expect(ageDecrypt(objects[0], alice).ok, 'the old recipient still opens it').to.equal(true);
       const listings = after.listingsById.get(snapshot.id)!;
       expect(listings, 'one listing object per snapshot: the old one is gone').to.have.length(1);
+      expect(listings[0].endsWith(snapshot.listing_key!), 'the report names the new listing key').to.equal(true);
       expect(listings[0]).to.match(/\.rewrap-[0-9a-f]{8}\.listing\.jsonl\.zst\.age$/);
       expect(oldListings).to.not.include(listings[0]);
       expect((await payloadOf(listings[0])).equals(listingPayloads.get(snapshot.id)!), 'listing payload bytes after the header').to.equal(true);
