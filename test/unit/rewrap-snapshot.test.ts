@@ -41,17 +41,14 @@ describe('keys: rewrapSnapshot rewraps the data object and the listing object to
   let repository: Repository;
   let manifest: Manifest;
 
-  beforeEach(async () => {
-    dir = await tempDir('vya-rewrap-snapshot-');
-    sink = new LocalSink(dir.path);
-    repository = new Repository(sink, 'local');
+  const backUp = (withListing: boolean): Promise<Manifest> => {
     const source: Source = {
       check: async () => [],
       discover: async () => [],
-      backup: async () => ({ data: generatedStream(2 * 1024 * 1024, 3), listing: Readable.from([LISTING]), format: 'tar', completed: Promise.resolve({}) }),
+      backup: async () => ({ data: generatedStream(2 * 1024 * 1024, 3), ...(withListing && { listing: Readable.from([LISTING]) }), format: 'tar', completed: Promise.resolve({}) }),
       restore: async () => ({ summary: '' }),
     };
-    manifest = await backupUnit({
+    return backupUnit({
       job: 'job',
       runId: 'run-1',
       source: { name: 'src', type: 'files', instance: source },
@@ -65,6 +62,13 @@ describe('keys: rewrapSnapshot rewraps the data object and the listing object to
       logger: silentLogger,
       signal: new AbortController().signal,
     });
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir('vya-rewrap-snapshot-');
+    sink = new LocalSink(dir.path);
+    repository = new Repository(sink, 'local');
+    manifest = await backUp(true);
     expect(manifest.listing, 'the source stored a listing').to.not.equal(undefined);
   });
   afterEach(async () => dir.cleanup());
@@ -113,6 +117,16 @@ describe('keys: rewrapSnapshot rewraps the data object and the listing object to
     expect(failure?.message).to.match(/snapshot \S+'s listing: stored object does not match its manifest/);
     expect(await repository.readManifest(manifestKey('job', 'tree', manifest.id))).to.deep.equal(manifest);
     expect(await keysIn(sink)).to.deep.equal(before);
+  });
+
+  it('a snapshot without a listing (an older vya, a database) gets its data object rewrapped alone', async () => {
+    await repository.deleteSnapshot(manifest);
+    const plain = await backUp(false);
+    expect(plain.listing).to.equal(undefined);
+    const outcome = await rewrapSnapshot(repository, plain, { identities: [alice.identity] }, onlyBob, silentLogger, new AbortController().signal);
+    expect(outcome.manifest).to.not.have.property('listing');
+    expect(await keysIn(sink)).to.deep.equal([outcome.manifest.data_key]);
+    expect(await plainOf(sink, outcome.manifest, bob.identity)).to.have.length(2 * 1024 * 1024);
   });
 
   it('objects an interrupted rewrap left are superseded; the listing object is not', async () => {
