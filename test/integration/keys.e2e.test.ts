@@ -32,17 +32,30 @@ async function payloadOf(object: string): Promise<Buffer> {
   return bytes.subarray(parseHeader(bytes)!.length);
 }
 
-/** Data objects under a local repository, keyed by snapshot id (partial files listed apart). */
-async function dataObjects(repo: string): Promise<{ byId: Map<string, string[]>; partials: string[] }> {
+const isListing = (path: string) => /\.listing\.jsonl\./.test(path);
+
+/**
+ * Stored objects under a local repository, keyed by snapshot id: the data objects (`byId`)
+ * and the listing objects (`listingsById`) apart, partial files apart.
+ */
+async function dataObjects(repo: string): Promise<{ byId: Map<string, string[]>; listingsById: Map<string, string[]>; partials: string[] }> {
   const byId = new Map<string, string[]>();
+  const listingsById = new Map<string, string[]>();
   const partials: string[] = [];
   const entries = await readdir(join(repo, 'data'), { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of entries.filter((e) => e.isFile())) {
     const path = join(entry.parentPath, entry.name);
+    const id = entry.name.split('.')[0];
+    const map = isListing(entry.name) ? listingsById : byId;
     if (entry.name.includes('.vya-partial-')) partials.push(path);
-    else byId.set(entry.name.split('.')[0], [...(byId.get(entry.name.split('.')[0]) ?? []), path]);
+    else map.set(id, [...(map.get(id) ?? []), path]);
   }
-  return { byId, partials };
+  return { byId, listingsById, partials };
+}
+
+/** A listing object's plain JSON lines, decrypted with the age CLI and decompressed. */
+function listingLines(plain: Buffer): string {
+  return execFileSync('zstd', ['-d'], { input: plain }).toString();
 }
 
 interface KeysList {
@@ -52,7 +65,7 @@ interface KeysList {
 
 interface KeyReport {
   ok: boolean;
-  snapshots: { id: string; outcome: string; data_key?: string; note?: string; error?: string }[];
+  snapshots: { id: string; outcome: string; data_key?: string; listing_key?: string; note?: string; error?: string }[];
   superseded: string[];
   advice: string[];
 }
@@ -136,11 +149,15 @@ jobs:
     expect(wrong.stderr).to.match(/no identity given opens it/);
   });
 
-  it('add: the new identity alone decrypts an old snapshot with the age CLI; the payload bytes are unchanged', async () => {
+  it('add: the new identity alone decrypts an old snapshot and its listing with the age CLI; the payload bytes are unchanged', async () => {
     const before = await dataObjects(repo());
     const oldObjects = [...before.byId.values()].flat();
+    const oldListings = [...before.listingsById.values()].flat().filter((path) => path.includes('/data/files/'));
+    expect(oldListings, 'every files snapshot has a listing object').to.have.length(2);
     const payloads = new Map(await Promise.all(oldObjects.map(async (path) => [path.split('/').pop()!.split('.')[0], await payloadOf(path)] as const)));
+    const listingPayloads = new Map(await Promise.all(oldListings.map(async (path) => [path.split('/').pop()!.split('.')[0], await payloadOf(path)] as const)));
     expect(ageDecrypt(oldObjects.find((p) => p.includes('/one/') || p.includes('one'))!, bob).ok).to.equal(false);
+    expect(ageDecrypt(oldListings[0], bob).ok).to.equal(false);
 
     const result = await vya(['keys', 'add', '--recipient', bob.recipient, '--job', 'files', '-i', alice.file, '--json']);
     expect(result.code, result.stderr).to.equal(0);
@@ -162,6 +179,15 @@ jobs:
       const listing = execFileSync('tar', ['-t'], { input: execFileSync('zstd', ['-d'], { input: withBob.plain }) }).toString();
       expect(listing).to.match(/(one|two)\.bin/);
       expect(ageDecrypt(objects[0], alice).ok, 'the old recipient still opens it').to.equal(true);
+      const listings = after.listingsById.get(snapshot.id)!;
+      expect(listings, 'one listing object per snapshot: the old one is gone').to.have.length(1);
+      expect(listings[0].endsWith(snapshot.listing_key!), 'the report names the new listing key').to.equal(true);
+      expect(listings[0]).to.match(/\.rewrap-[0-9a-f]{8}\.listing\.jsonl\.zst\.age$/);
+      expect(oldListings).to.not.include(listings[0]);
+      expect((await payloadOf(listings[0])).equals(listingPayloads.get(snapshot.id)!), 'listing payload bytes after the header').to.equal(true);
+      const listingWithBob = ageDecrypt(listings[0], bob);
+      expect(listingWithBob.ok, listingWithBob.stderr).to.equal(true);
+      expect(listingLines(listingWithBob.plain)).to.match(/"(one|two)\.bin"|(one|two)\.bin/);
     }
     const verify = await vya(['verify', '--all', '--job', 'files', '-i', bob.file]);
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
@@ -174,7 +200,9 @@ jobs:
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/0 rewrapped, 2 unchanged, 0 failed/);
     expect(result.stdout).to.include(`already encrypted to ${bob.recipient}`);
-    expect([...(await dataObjects(repo())).byId.values()].flat().sort()).to.deep.equal([...before.byId.values()].flat().sort());
+    const after = await dataObjects(repo());
+    expect([...after.byId.values()].flat().sort()).to.deep.equal([...before.byId.values()].flat().sort());
+    expect([...after.listingsById.values()].flat().sort()).to.deep.equal([...before.listingsById.values()].flat().sort());
   });
 
   it('remove refuses to keep a recipient the config does not list, until the config lists it', async () => {
@@ -185,7 +213,7 @@ jobs:
     await writeConfig([alice.recipient, bob.recipient]);
   });
 
-  it('remove: the removed identity no longer decrypts with the age CLI, the remaining one does, verify passes', async () => {
+  it('remove: the removed identity decrypts neither the data nor the listing with the age CLI, the remaining one does; verify and drill pass', async () => {
     const result = await vya(['keys', 'remove', '--recipient', alice.recipient, '--job', 'files', '-i', bob.file, '--json']);
     expect(result.code, result.stderr).to.equal(0);
     const report = parseJson<KeyReport>(result);
@@ -193,11 +221,15 @@ jobs:
     expect(report.advice).to.deep.equal([`jobs.files.encryption.recipients: remove ${alice.recipient}; until then new snapshots are still encrypted to it`]);
     const objects = [...(await dataObjects(repo())).byId.entries()].filter(([id]) => report.snapshots.some((s) => s.id === id)).map(([, paths]) => paths);
     expect(objects.every((paths) => paths.length === 1)).to.equal(true);
-    for (const [object] of objects) {
+    const { listingsById } = await dataObjects(repo());
+    const listings = report.snapshots.map((s) => listingsById.get(s.id)!);
+    expect(listings.every((paths) => paths.length === 1)).to.equal(true);
+    for (const object of [...objects, ...listings].map(([path]) => path)) {
       const withAlice = ageDecrypt(object, alice);
-      expect(withAlice.ok).to.equal(false);
+      expect(withAlice.ok, object).to.equal(false);
       expect(withAlice.stderr).to.match(/no identity matched/);
-      expect(ageDecrypt(object, bob).ok).to.equal(true);
+      const withBob = ageDecrypt(object, bob);
+      expect(withBob.ok, withBob.stderr).to.equal(true);
     }
     const text = await vya(['keys', 'remove', '--recipient', carol.recipient, '--job', 'files', '-i', bob.file]);
     expect(text.code, text.stderr).to.equal(0);
@@ -208,6 +240,11 @@ jobs:
     const verifyAlice = await vya(['verify', '--all', '--job', 'files', '-i', alice.file]);
     expect(verifyAlice.code).to.equal(1);
     expect(verifyAlice.stdout).to.match(/no identity given matches a recipient/);
+    const drill = await vya(['drill', 'files', '-i', bob.file, '--json']);
+    expect(drill.code, drill.stdout + drill.stderr).to.equal(0);
+    const units = parseJson<{ ok: boolean; drills: { units: { status: string; checked: string }[] }[] }>(drill).drills.flatMap((d) => d.units);
+    expect(units.map((u) => u.status)).to.deep.equal(['passed', 'passed']);
+    for (const unit of units) expect(unit.checked).to.match(/entries, \d+ bytes compared with the listing/);
     const listing = parseJson<KeysList>(await vya(['keys', 'list', '--job', 'files', '--json']));
     expect(listing.snapshots.map((s) => s.recipients)).to.deep.equal([[bob.recipient], [bob.recipient]]);
   });
@@ -226,9 +263,10 @@ jobs:
 
   it('a damaged object is not rewrapped: that snapshot fails, is left as it was, and the others go on', async () => {
     await writeConfig([alice.recipient, bob.recipient, carol.recipient]);
-    const { byId } = await dataObjects(repo());
+    const { byId, listingsById } = await dataObjects(repo());
     const listing = parseJson<KeysList>(await vya(['keys', 'list', '--job', 'files', '--json']));
     const [damagedId, goodId] = listing.snapshots.map((s) => s.id);
+    const [damagedListing] = listingsById.get(damagedId)!;
     const [damaged] = byId.get(damagedId)!;
     const bytes = await readFile(damaged);
     bytes[bytes.length - 100] ^= 0xff;
@@ -242,10 +280,13 @@ jobs:
     expect(report.snapshots.find((s) => s.id === goodId)?.outcome).to.equal('rewrapped');
     const after = await dataObjects(repo());
     expect(after.byId.get(damagedId)).to.deep.equal([damaged]);
+    expect(after.listingsById.get(damagedId), 'its listing is left as it was too').to.deep.equal([damagedListing]);
     expect((await readFile(damaged)).equals(bytes)).to.equal(true);
     expect(after.partials).to.deep.equal([]);
     const [good] = after.byId.get(goodId)!;
     expect(ageDecrypt(good, carol).ok).to.equal(true);
+    expect(ageDecrypt(after.listingsById.get(goodId)![0], carol).ok).to.equal(true);
+    expect(ageDecrypt(damagedListing, carol).ok).to.equal(false);
   });
 
   it('a passphrase snapshot moves to a recipient only with --replace-passphrase', async () => {
@@ -258,8 +299,12 @@ jobs:
     expect(report.snapshots.map((s) => s.outcome)).to.deep.equal(['rewrapped']);
     expect(report.advice[0]).to.match(/^jobs\.sealed\.encryption: new snapshots still use the passphrase; replace `passphrase: \.\.\.` with `recipients: \[age1/);
     expect(moved.stdout + moved.stderr).to.not.include('the repo passphrase');
-    const [object] = (await dataObjects(repo())).byId.get(report.snapshots[0].id)!;
+    const stored = await dataObjects(repo());
+    const [object] = stored.byId.get(report.snapshots[0].id)!;
     expect(ageDecrypt(object, carol).ok).to.equal(true);
+    const [listingObject] = stored.listingsById.get(report.snapshots[0].id)!;
+    expect(listingObject).to.match(/\.rewrap-[0-9a-f]{8}\.listing\.jsonl\.zst\.age$/);
+    expect(ageDecrypt(listingObject, carol).ok).to.equal(true);
     const verify = await vya(['verify', '--all', '--job', 'sealed', '-i', carol.file]);
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
   });
@@ -311,12 +356,14 @@ jobs:
     expect(verify.stdout).to.include(`${UNITS}/${UNITS} snapshot(s) verified`);
   }
 
-  /** Every data object that is no partial file is the one its manifest names. */
+  /** Every stored object that is no partial file is one its manifest names: one data object and one listing per snapshot. */
   async function onlyReferencedObjects(): Promise<void> {
-    const { byId } = await dataObjects(repo());
+    const { byId, listingsById } = await dataObjects(repo());
     const listing = parseJson<{ data_key?: string; id: string }[]>(await vya(['snapshots', '--json']));
     expect(listing).to.have.length(UNITS);
-    for (const paths of byId.values()) expect(paths, paths.map((p) => relative(repo(), p)).join(' ')).to.have.length(1);
+    expect(byId.size).to.equal(UNITS);
+    expect(listingsById.size).to.equal(UNITS);
+    for (const paths of [...byId.values(), ...listingsById.values()]) expect(paths, paths.map((p) => relative(repo(), p)).join(' ')).to.have.length(1);
   }
 
   /**
@@ -348,22 +395,32 @@ jobs:
     });
   }
 
-  for (const step of ['copying', 'copied', 'switched']) {
+  /** What a kill at each step leaves beside the snapshots' own objects, and what the rerun reports as superseded. */
+  const leftAt: Record<string, { data: number; listing: number; superseded: number }> = {
+    copying: { data: 0, listing: 0, superseded: 0 },
+    'data-copied': { data: 1, listing: 0, superseded: 1 },
+    copied: { data: 1, listing: 1, superseded: 0 }, // removed by prune --orphans before the rerun
+    switched: { data: 1, listing: 1, superseded: 2 },
+  };
+  for (const step of ['copying', 'data-copied', 'copied', 'switched']) {
     it(`killed at step "${step}" of a rewrap: every snapshot verifies; the rerun completes and removes what was left`, async () => {
       const partialWritten = async () => (await dataObjects(repo())).partials.length > 0;
       const killed = await killAtStep(['keys', 'remove', '--recipient', bob.recipient, '-i', alice.file], step, step === 'copying' ? partialWritten : undefined);
       expect(killed.code, killed.stderr).to.not.equal(0);
       expect(killed.stderr).to.include(`paused at step "${step}"`);
-      const { byId, partials } = await dataObjects(repo());
+      const { byId, listingsById, partials } = await dataObjects(repo());
+      const extra = (objects: Map<string, string[]>) => [...objects.values()].reduce((sum, paths) => sum + paths.length - 1, 0);
       if (step === 'copying') expect(partials.length, 'a half-written new object').to.equal(1);
-      else expect([...byId.values()].some((paths) => paths.length === 2), 'old and new object side by side').to.equal(true);
+      expect({ data: extra(byId), listing: extra(listingsById) }, 'old and new objects side by side').to.deep.equal({ data: leftAt[step].data, listing: leftAt[step].listing });
       await everySnapshotVerifies();
       if (step === 'copied') {
-        // The new object the killed run wrote is no snapshot's data object: prune --orphans removes it.
+        // The new objects the killed run wrote are none of a snapshot's own: prune --orphans removes both.
         const prune = await vya(['prune', '--job', 'many', '--orphans', '0s', '--json']);
         expect(prune.code, prune.stderr).to.equal(0);
-        expect(parseJson<{ jobs: { orphans: string[] }[] }>(prune).jobs[0].orphans).to.have.length(1);
-        expect([...(await dataObjects(repo())).byId.values()].every((paths) => paths.length === 1)).to.equal(true);
+        const orphans = parseJson<{ jobs: { orphans: string[] }[] }>(prune).jobs[0].orphans;
+        expect(orphans).to.have.length(2);
+        expect(orphans.filter(isListing)).to.have.length(1);
+        await onlyReferencedObjects();
         await everySnapshotVerifies();
       }
 
@@ -372,7 +429,7 @@ jobs:
       const report = parseJson<KeyReport>(rerun);
       expect(report.snapshots.filter((s) => s.outcome === 'failed')).to.deep.equal([]);
       expect(report.snapshots.filter((s) => s.outcome === 'rewrapped')).to.have.length(step === 'switched' ? UNITS - 1 : UNITS);
-      if (step === 'switched') expect(report.superseded, 'the old object the killed run left').to.have.length(1);
+      expect(report.superseded, 'what the killed run left').to.have.length(leftAt[step].superseded);
       await onlyReferencedObjects();
       await everySnapshotVerifies();
       const listing = parseJson<KeysList>(await vya(['keys', 'list', '--json']));
@@ -408,8 +465,8 @@ jobs:
     expect(report.snapshots.filter((s) => s.outcome === 'rewrapped').length).to.equal(UNITS - removed);
     await onlyReferencedObjects();
     await everySnapshotVerifies();
-    const { byId } = await dataObjects(repo());
-    for (const [object] of byId.values()) expect(ageDecrypt(object, bob).ok).to.equal(false);
+    const { byId, listingsById } = await dataObjects(repo());
+    for (const [object] of [...byId.values(), ...listingsById.values()]) expect(ageDecrypt(object, bob).ok).to.equal(false);
   });
 });
 
@@ -455,20 +512,27 @@ jobs:
     await dir.cleanup();
   });
 
-  it('add then remove: the bucket holds one object, which only the new identity opens, payload unchanged', async () => {
-    const [old] = await storedDataObjects();
-    const payload = await payloadOf(old);
+  it('add then remove: the bucket holds one data object and one listing, which only the new identity opens, payloads unchanged', async () => {
+    const before = await storedDataObjects();
+    expect(before).to.have.length(2);
+    const [old, oldListing] = [before.find((p) => !isListing(p))!, before.find(isListing)!];
+    const [payload, listingPayload] = [await payloadOf(old), await payloadOf(oldListing)];
     const added = await vya(['keys', 'add', '--recipient', bob.recipient, '-i', alice.file]);
     expect(added.code, added.stderr).to.equal(0);
     expect(added.stdout).to.match(/1 rewrapped, 0 unchanged, 0 failed/);
     const removed = await vya(['keys', 'remove', '--recipient', alice.recipient, '-i', bob.file, '--keep-unlisted']);
     expect(removed.code, removed.stderr).to.equal(0);
     const objects = await storedDataObjects();
-    expect(objects).to.have.length(1);
-    expect(objects[0]).to.match(/\.rewrap-[0-9a-f]{8}\.tar\.zst\.age\._S3rver_object$/);
-    expect((await payloadOf(objects[0])).equals(payload)).to.equal(true);
-    expect(ageDecrypt(objects[0], bob).ok).to.equal(true);
-    expect(ageDecrypt(objects[0], alice).ok).to.equal(false);
+    expect(objects).to.have.length(2);
+    const [data, listing] = [objects.find((p) => !isListing(p))!, objects.find(isListing)!];
+    expect(data).to.match(/\.rewrap-[0-9a-f]{8}\.tar\.zst\.age\._S3rver_object$/);
+    expect(listing).to.match(/\.rewrap-[0-9a-f]{8}\.listing\.jsonl\.zst\.age\._S3rver_object$/);
+    expect((await payloadOf(data)).equals(payload)).to.equal(true);
+    expect((await payloadOf(listing)).equals(listingPayload)).to.equal(true);
+    for (const object of [data, listing]) {
+      expect(ageDecrypt(object, bob).ok, object).to.equal(true);
+      expect(ageDecrypt(object, alice).ok, object).to.equal(false);
+    }
     const verify = await vya(['verify', '--all', '-i', bob.file]);
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
   });

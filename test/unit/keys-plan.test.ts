@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { generateX25519Identity } from '../../src/core/crypto/age/index.js';
 import { decide, missingKey, normalizeRecipient, type KeyChange } from '../../src/core/keys/plan-change.js';
-import { isSupersededObject, rewrappedDataKey } from '../../src/core/keys/rewrapped-key.js';
+import { isSupersededObject, rewrappedDataKey, rewrappedObjectKey } from '../../src/core/keys/rewrapped-key.js';
 import type { Manifest, ManifestEncryption } from '../../src/core/repository/manifest.js';
 
 const [a, b, c] = [generateX25519Identity(), generateX25519Identity(), generateX25519Identity()];
@@ -63,5 +63,17 @@ describe('keys: what a rotation does to one snapshot', () => {
     expect(isSupersededObject('data/job/db/20261126T010203Z-abcdef.sql.zst.age', manifest(to(a.recipient), first))).to.equal(true);
     expect(isSupersededObject(first, manifest(to(a.recipient), first))).to.equal(false);
     expect(isSupersededObject('data/job/db/20261126T010203Z-abcdee.sql.zst.age', manifest(to(a.recipient), first))).to.equal(false);
+  });
+
+  it("a rewrapped listing object keeps its listing suffix; a snapshot's listing is its own object, never superseded", () => {
+    const listingKey = 'data/job/db/20261126T010203Z-abcdef.listing.jsonl.zst.age';
+    const withListing = { ...manifest(to(a.recipient)), listing: { key: listingKey, format: 'jsonl', raw_bytes: 1, stored_bytes: 1, sha256: '0'.repeat(64) } } as Manifest;
+    const rewrapped = rewrappedObjectKey(withListing, listingKey);
+    expect(rewrapped).to.match(/^data\/job\/db\/20261126T010203Z-abcdef\.rewrap-[0-9a-f]{8}\.listing\.jsonl\.zst\.age$/);
+    expect(rewrappedObjectKey(withListing, rewrapped)).to.match(/^data\/job\/db\/20261126T010203Z-abcdef\.rewrap-[0-9a-f]{8}\.listing\.jsonl\.zst\.age$/);
+    expect(isSupersededObject(listingKey, withListing)).to.equal(false);
+    expect(isSupersededObject(withListing.data_key, withListing)).to.equal(false);
+    expect(isSupersededObject(rewrapped, withListing)).to.equal(true);
+    expect(isSupersededObject(listingKey, { ...withListing, listing: { ...withListing.listing!, key: rewrapped } })).to.equal(true);
   });
 });

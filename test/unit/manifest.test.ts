@@ -66,6 +66,20 @@ describe('manifest validation', () => {
     expect(parse((m) => (m.data_key = dataKey('nightly', unit, '20261125T020000Z-000000', 'tar.zst')))).to.throw(/is not this snapshot's data object/);
   });
 
+  it('binds the listing object to its snapshot, also under the name a key rotation gives it', () => {
+    const listing = (listingKey: string) => (m: Record<string, unknown>) => (m.listing = { key: listingKey, format: 'jsonl', raw_bytes: 5, stored_bytes: 4, sha256: 'cd'.repeat(32) });
+    const rewrapped = (suffix: string) => dataKey('nightly', unit, id, `rewrap-0123abcd.${suffix}`);
+    expect(parse(listing(dataKey('nightly', unit, id, 'listing.jsonl.zst.age')))()).to.have.nested.property('listing.key');
+    expect(
+      parse((m) => {
+        listing(rewrapped('listing.jsonl.zst.age'))(m);
+        m.data_key = rewrapped('tar.zst.age');
+      })(),
+    ).to.deep.include({ data_key: rewrapped('tar.zst.age') });
+    expect(parse(listing(dataKey('nightly', unit, '20261125T020000Z-000000', 'rewrap-0123abcd.listing.jsonl.zst.age')))).to.throw(/listing key .* is not this snapshot's own object/);
+    expect(parse(listing(dataKey('nightly', 'other', id, 'listing.jsonl.zst.age')))).to.throw(/listing key .* is not this snapshot's own object/);
+  });
+
   it('matches data objects and manifests by unit and id', () => {
     expect(snapshotSlot(key, 'snapshots/', 'nightly')).to.equal(`srv%2Fapp/${id}`);
     expect(snapshotSlot(valid().data_key, 'data/', 'nightly')).to.equal(`srv%2Fapp/${id}`);

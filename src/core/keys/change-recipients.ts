@@ -31,6 +31,8 @@ export interface SnapshotKeyResult {
   passphrase_before: boolean;
   recipients_after?: string[];
   data_key?: string;
+  /** The listing object's key, for snapshots that have one. */
+  listing_key?: string;
   note?: string;
   error?: string;
 }
@@ -172,7 +174,7 @@ async function rotateOne(runtime: Runtime, repository: Repository, manifest: Man
     if (reason) return { ...base, outcome: 'failed', error: reason };
     const unwrap: UnwrapKeys = passphrase !== undefined ? { passphrase } : { identities: await keys.identitiesGiven() };
     const outcome = await rewrapSnapshot(repository, manifest, unwrap, after, runtime.logger, signal);
-    return { ...base, outcome: 'rewrapped', data_key: outcome.manifest.data_key, note: outcome.oldObjectLeft ? `old object ${outcome.oldObjectLeft} could not be deleted` : undefined };
+    return { ...base, outcome: 'rewrapped', data_key: outcome.manifest.data_key, listing_key: outcome.manifest.listing?.key, note: outcome.oldObjectsLeft.length > 0 ? `old object(s) ${outcome.oldObjectsLeft.join(', ')} could not be deleted` : undefined };
   } catch (error) {
     if (signal.aborted) throw interrupted(signal, manifest);
     return { ...base, outcome: 'failed', error: runtime.redactor.redact(errorMessage(error)) };
@@ -188,7 +190,7 @@ function resultOf(manifest: Manifest, sink: string, decision: SnapshotDecision, 
     recipients_before: manifest.encryption?.recipients ?? [],
     passphrase_before: manifest.encryption?.passphrase ?? false,
   };
-  if ('change' in decision) return { ...base, outcome: dryRun ? 'would rewrap' : 'rewrapped', recipients_after: decision.change.recipients, data_key: manifest.data_key };
+  if ('change' in decision) return { ...base, outcome: dryRun ? 'would rewrap' : 'rewrapped', recipients_after: decision.change.recipients, data_key: manifest.data_key, listing_key: manifest.listing?.key };
   if ('unchanged' in decision) return { ...base, outcome: 'unchanged', note: decision.unchanged };
   return { ...base, outcome: 'failed', error: decision.refused };
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '@vya/plugin-api';
 
 /** The points of a rewrap at which a test may freeze the process to kill it there. */
-export type RewrapStep = 'copying' | 'copied' | 'switched';
+/** `data-copied`: the data object's copy is complete and the listing's not begun (snapshots with a listing only). */
+export type RewrapStep = 'copying' | 'data-copied' | 'copied' | 'switched';
 
 /**
  * For the crash tests only: with VYA_TEST_KEYS_PAUSE set to a step, the first rewrap to reach
