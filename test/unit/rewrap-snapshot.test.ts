@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { silentLogger, type Source } from '../../src/plugin-api/index.js';
+import { silentLogger, type Source } from '@vya/plugin-api';
 import { generateX25519Identity } from '../../src/core/crypto/age/index.js';
 import { parseHeader } from '../../src/core/crypto/age/header.js';
 import { findSuperseded } from '../../src/core/keys/superseded.js';
@@ -11,7 +11,7 @@ import { openSnapshot } from '../../src/core/pipeline/open-snapshot.js';
 import { manifestKey } from '../../src/core/repository/keys.js';
 import type { Manifest, ManifestEncryption } from '../../src/core/repository/manifest.js';
 import { Repository } from '../../src/core/repository/repository.js';
-import { generatedStream, readAll } from '../../src/testing/streams.js';
+import { generatedStream, readAll } from '@vya/testing';
 import { LocalSink } from '../../plugins/local/src/local-sink.js';
 import { tempDir } from '../support/cli.js';
 
