@@ -9,9 +9,19 @@ export interface NotifierSuiteOptions {
   /** describe() title. */
   name: string;
   create(): Promise<Notifier>;
+  /**
+   * Whether the test target is reachable and set up completely, so that every check item must
+   * say ok (default false: only their shape is checked).
+   */
+  checkOk?: boolean;
   cleanup?(notifier: Notifier): Promise<void>;
   /** What has arrived at the receiving end so far (messages, requests, lines), to count deliveries. */
   delivered(): Promise<unknown[]>;
+  /**
+   * Whether the notifier offers the optional check() (default true). A notifier without one
+   * says false, and the suite checks that the method is really absent.
+   */
+  check?: boolean;
 }
 
 /** A realistic event of one job run with one unit, for notifier tests. */
@@ -58,9 +68,15 @@ export function runNotifierSuite(options: NotifierSuiteOptions): void {
       });
     }
 
-    it('check(), when offered, resolves a list of check items', async function () {
-      if (!notifier.check) return this.skip();
-      assertCheckItems(await notifier.check());
-    });
+    if (options.check === false) {
+      it('declares it has no check(): check is absent', () => {
+        expect(notifier.check).to.equal(undefined);
+      });
+    } else {
+      it(`check() resolves a list of check items${options.checkOk ? ', all ok' : ''}`, async () => {
+        expect(notifier.check, 'this notifier has no check() (pass check: false if it offers none)').to.be.a('function');
+        assertCheckItems(await notifier.check!(), options.checkOk);
+      });
+    }
   });
 }

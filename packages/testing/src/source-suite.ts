@@ -11,20 +11,29 @@ export interface SourceSuiteOptions {
   name: string;
   /** A source over test data holding at least one unit. */
   create(): Promise<Source>;
+  /**
+   * Whether the test target is reachable and set up completely, so that every check item must
+   * say ok (default false: only their shape is checked).
+   */
+  checkOk?: boolean;
   cleanup?(source: Source): Promise<void>;
   /**
-   * Options for restoring each unit back (e.g. `{ target: dir }` for a directory source);
-   * omit to skip the round trip. `verify` then checks the restored data.
+   * Options for restoring each unit back: `{ target: dir }` for a directory source,
+   * `{ database: name }` for a database server (restore under another name, beside the
+   * original). `verify` then checks the restored data. Required: restore is part of every
+   * source's contract, so the round trip is never left out.
    */
-  restore?: { options(unit: BackupUnit): Promise<RestoreOptions>; verify?(unit: BackupUnit, options: RestoreOptions): Promise<void> };
+  restore: { options(unit: BackupUnit): Promise<RestoreOptions>; verify?(unit: BackupUnit, options: RestoreOptions): Promise<void> };
 }
 
-export function assertCheckItems(items: CheckItem[]): void {
+/** Well-formed items; with `allOk`, each of them ok (the failing one named in the error). */
+export function assertCheckItems(items: CheckItem[], allOk = false): void {
   expect(items).to.be.an('array');
   for (const item of items) {
     expect(item.name, 'CheckItem.name').to.be.a('string').and.not.equal('');
     expect(item.ok, 'CheckItem.ok').to.be.a('boolean');
     expect(item.detail, 'CheckItem.detail').to.be.a('string');
+    if (allOk) expect(item.ok, `check item ${item.name}: ${item.detail}`).to.equal(true);
   }
 }
 
@@ -42,8 +51,8 @@ export function runSourceSuite(options: SourceSuiteOptions): void {
       await source.close?.();
     });
 
-    it('check() resolves a list of check items and does not throw', async () => {
-      assertCheckItems(await source.check());
+    it(`check() resolves a list of check items${options.checkOk ? ', all ok' : ''} and does not throw`, async () => {
+      assertCheckItems(await source.check(), options.checkOk);
     });
 
     it('discover() names each unit once, with a kind', async () => {
@@ -65,13 +74,14 @@ export function runSourceSuite(options: SourceSuiteOptions): void {
       }
     });
 
-    it('restore() takes back what backup() produced', async function () {
-      if (!options.restore) return this.skip();
+    it('restore() takes back what backup() produced', async () => {
       for (const unit of await source.discover()) {
         const stream = await source.backup(unit, new AbortController().signal);
         const bytes = await readAll(stream.data);
         const metadata = await stream.completed;
         const restoreOptions = await options.restore.options(unit);
+        // As the core does: the plan comes first, before any data is read.
+        if (source.planRestore) expect((await source.planRestore(unit, restoreOptions, new AbortController().signal)).waitsForCleanEnd).to.be.a('boolean');
         const result = await source.restore({ unit, data: Readable.from([bytes]), metadata, options: restoreOptions }, new AbortController().signal);
         expect(result.summary).to.be.a('string').and.not.equal('');
         await options.restore.verify?.(unit, restoreOptions);

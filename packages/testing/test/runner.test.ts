@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runNotifierSuite, runSinkSuite, sampleRunEvent, type TestRunner } from '../src/index.js';
+import { runNotifierSuite, runSinkSuite, runSourceSuite, sampleRunEvent, type TestRunner } from '../src/index.js';
 
 /** A runner that only records what a suite registers. */
 function recordingRunner(): { runner: TestRunner; titles: string[] } {
@@ -36,6 +36,19 @@ describe('@vya/testing: suites register with the runner they are given or find a
     } finally {
       globals.describe = saved;
     }
+  });
+
+  it('registers a test for each declared method and none that would be left pending', () => {
+    const notCreated = () => Promise.reject(new Error('not run'));
+    const withCheck = recordingRunner();
+    runNotifierSuite({ name: 'n', runner: withCheck.runner, create: notCreated, delivered: async () => [] });
+    expect(withCheck.titles).to.include('check() resolves a list of check items');
+    const withoutCheck = recordingRunner();
+    runNotifierSuite({ name: 'n', runner: withoutCheck.runner, create: notCreated, delivered: async () => [], check: false });
+    expect(withoutCheck.titles).to.include('declares it has no check(): check is absent').and.not.include('check() resolves a list of check items');
+    const source = recordingRunner();
+    runSourceSuite({ name: 's', runner: source.runner, create: notCreated, restore: { options: async () => ({}) } });
+    expect(source.titles).to.include('restore() takes back what backup() produced');
   });
 
   it('sampleRunEvent builds consistent totals for each outcome', () => {

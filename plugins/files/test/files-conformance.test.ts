@@ -16,6 +16,7 @@ const fresh = async (prefix: string) => {
 
 runSourceSuite({
   name: 'files',
+  checkOk: true,
   async create() {
     const root = await fresh('vya-files-suite-');
     for (const name of ['docs', 'photos']) {

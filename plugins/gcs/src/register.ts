@@ -1,24 +1,27 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, normalizeKeyPrefix, VyaError, type SinkDefinition } from '@vya/plugin-api';
 
-export const gcsSinkDefinition: SinkDefinition = {
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bucket'],
+  properties: {
+    bucket: { type: 'string', minLength: 3 },
+    prefix: { type: 'string' },
+    project_id: { type: 'string', minLength: 1 },
+    credentials: { type: 'string', minLength: 2, description: 'The service-account JSON text (normally "secret:NAME.json").' },
+    key_file: { type: 'string', minLength: 1 },
+    api_endpoint: { type: 'string', pattern: '^https?://' },
+    storage_class: { enum: ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] },
+    chunk_size_mb: { type: 'integer', minimum: 1, maximum: 1024 },
+    max_retries: { type: 'integer', minimum: 0, maximum: 20 },
+  },
+} as const;
+
+export const gcsSinkDefinition: SinkDefinition<FromSchema<typeof configSchema>> = {
   type: 'gcs',
   description: 'A Google Cloud Storage bucket, with resumable streaming uploads.',
-  configSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['bucket'],
-    properties: {
-      bucket: { type: 'string', minLength: 3 },
-      prefix: { type: 'string' },
-      project_id: { type: 'string', minLength: 1 },
-      credentials: { type: 'string', minLength: 2, description: 'The service-account JSON text (normally "secret:NAME.json").' },
-      key_file: { type: 'string', minLength: 1 },
-      api_endpoint: { type: 'string', pattern: '^https?://' },
-      storage_class: { enum: ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] },
-      chunk_size_mb: { type: 'integer', minimum: 1, maximum: 1024 },
-      max_retries: { type: 'integer', minimum: 0, maximum: 20 },
-    },
-  },
+  configSchema,
   async create(config, context) {
     let credentials: Record<string, unknown> | undefined;
     if (typeof config.credentials === 'string') {
@@ -30,19 +33,19 @@ export const gcsSinkDefinition: SinkDefinition = {
       }
       if (typeof credentials.private_key === 'string') context.addSecret(credentials.private_key);
     }
-    const keyFile = config.key_file ? String(config.key_file) : undefined;
+    const keyFile = config.key_file;
     // Loaded on first use: the SDK costs start-up time to every command that never needs it.
     const { GcsSink } = await import('./gcs-sink.js');
     return new GcsSink({
-      bucket: String(config.bucket),
+      bucket: config.bucket,
       prefix: normalizeKeyPrefix(config.prefix),
-      projectId: config.project_id as string | undefined,
+      projectId: config.project_id,
       credentials,
       keyFile: keyFile && context.resolvePath(keyFile),
-      apiEndpoint: config.api_endpoint as string | undefined,
-      storageClass: config.storage_class as string | undefined,
-      chunkSizeBytes: ((config.chunk_size_mb as number | undefined) ?? 16) * 1024 * 1024,
-      maxRetries: (config.max_retries as number | undefined) ?? 3,
+      apiEndpoint: config.api_endpoint,
+      storageClass: config.storage_class,
+      chunkSizeBytes: (config.chunk_size_mb ?? 16) * 1024 * 1024,
+      maxRetries: config.max_retries ?? 3,
     });
   },
 };

@@ -1,6 +1,7 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, type SourceDefinition } from '@vya/plugin-api';
 
-const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
+const globs = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 
 const schema = {
   type: 'object',
@@ -22,34 +23,34 @@ const schema = {
     dump_tool: { type: 'string', minLength: 1 },
     client_tool: { type: 'string', minLength: 1 },
   },
-};
+} as const;
 
-function definition(type: string): SourceDefinition {
+function definition(type: string): SourceDefinition<FromSchema<typeof schema>> {
   return {
     type,
     description: 'A MySQL or MariaDB server: every database as SQL (mariadb-dump/mysqldump), plus users and grants.',
     configSchema: schema,
     async create(config, context) {
-      if (typeof config.password === 'string' && config.password) context.addSecret(config.password);
-      const ssl = config.ssl as { ca?: string; reject_unauthorized?: boolean } | undefined;
+      if (config.password) context.addSecret(config.password);
+      const ssl = config.ssl;
       // Loaded on first use: the driver costs start-up time to every command that never needs it.
       const { MysqlSource } = await import('./mysql-source.js');
       return new MysqlSource({
         connection: {
-          host: (config.host as string | undefined) ?? '127.0.0.1',
-          port: (config.port as number | undefined) ?? 3306,
-          username: (config.username as string | undefined) ?? 'root',
-          password: config.password as string | undefined,
-          socket: config.socket as string | undefined,
+          host: config.host ?? '127.0.0.1',
+          port: config.port ?? 3306,
+          username: config.username ?? 'root',
+          password: config.password,
+          socket: config.socket,
           ssl: ssl ? { ca: ssl.ca, rejectUnauthorized: ssl.reject_unauthorized ?? true } : undefined,
         },
-        include: config.include as string[] | undefined,
-        exclude: config.exclude as string[] | undefined,
-        dbIgnore: config.db_ignore as string | string[] | undefined,
+        include: config.include,
+        exclude: config.exclude,
+        dbIgnore: config.db_ignore,
         includeMysqlSchema: config.include_mysql_schema === true,
         users: config.users === true,
-        userFilter: config.user_filter as string[] | undefined,
-        tools: { dump: config.dump_tool as string | undefined, client: config.client_tool as string | undefined },
+        userFilter: config.user_filter,
+        tools: { dump: config.dump_tool, client: config.client_tool },
         privateTempDir: context.privateTempDir,
       });
     },

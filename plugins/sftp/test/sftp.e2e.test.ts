@@ -120,9 +120,10 @@ ${isRoot ? `  bypassword: { type: sftp, host: 127.0.0.1, port: ${server.port}, u
     expect(listed.code, listed.stderr).to.equal(0);
     expect(parseJson<{ job: string }[]>(listed).map((row) => row.job)).to.not.include('big');
     // The lock the dead server kept is the core's business (stale, see docs/locks.md); of the
-    // data, at most the partial file (which vya prune --orphans removes) is left.
+    // data, at most the partial files of the archive and of its files listing (which vya prune
+    // --orphans removes) are left.
     const left = (await filesUnder(repo)).filter((name) => name.startsWith('data/big/') || name.startsWith('snapshots/big/'));
-    expect(left.every((name) => /^data\/big\/.+\.tar\.zst\.vya-partial-[0-9a-f]{8}$/.test(name)), left.join(' ')).to.equal(true);
+    expect(left.every((name) => /^data\/big\/.+\.(tar|listing\.jsonl)\.zst\.vya-partial-[0-9a-f]{8}$/.test(name)), left.join(' ')).to.equal(true);
   });
 });
 
