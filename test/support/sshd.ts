@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { freePort } from './free-port.js';
 
 const SSHD = '/usr/sbin/sshd';
-/** The account the password tests log in as (made on first use when running as root; no shell). */
-export const PASSWORD_USER = 'vya-sftp-test';
+/**
+ * The account the password tests log in as (made on first use when running as root; no shell).
+ * One per test process: test files running in parallel would otherwise reset each other's password.
+ */
+export const PASSWORD_USER = `vya-sftp-${process.pid}`;
 
 /**
  * A real OpenSSH server (Debian's openssh-server) on a free loopback port, from a config,
@@ -76,7 +79,7 @@ export class SshdProcess {
 
   async stop(): Promise<void> {
     await this.kill();
-    if (process.getuid?.() === 0) lockPassword();
+    if (process.getuid?.() === 0) removePasswordUser();
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     this.dir = '';
   }
@@ -140,12 +143,12 @@ function preparePasswordUser(password: string): void {
   execFileSync('chpasswd', { input: `${PASSWORD_USER}:${password}\n` });
 }
 
-/** Locks the account again once the tests are done, so no other sshd on the host accepts it. */
-function lockPassword(): void {
+/** Removes the account once the tests are done, so no other sshd on the host accepts it. */
+function removePasswordUser(): void {
   try {
-    execFileSync('usermod', ['--lock', PASSWORD_USER], { stdio: 'ignore' });
+    execFileSync('userdel', [PASSWORD_USER], { stdio: 'ignore' });
   } catch {
-    // no such user: nothing to lock
+    // no such user: nothing to remove
   }
 }
 
