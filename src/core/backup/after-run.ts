@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
 import { errorMessage, type RunEvent, type RunSummary } from '@vya/plugin-api';
 import { HistoryStore } from '../history/history-store.js';
-import { publishMetrics, type MetricsConfig } from '../metrics/prometheus.js';
-import { dispatchNotifications } from '../notify/dispatch.js';
+import { linesOfJob, notifyJob, publishJobMetrics } from '../notify/notify-job.js';
 import { pruneJobEverywhere } from '../retention/prune.js';
 import type { Runtime } from '../runtime.js';
 
@@ -12,9 +10,9 @@ import type { Runtime } from '../runtime.js';
  * own outcome; each failure is logged and, for notifiers, recorded in the history.
  */
 export async function afterRun(runtime: Runtime, run: RunSummary, log: string[]): Promise<void> {
-  const jobLog = log.filter((line) => line.includes(` ${run.job}:`) || line.includes(` ${run.job}/`));
+  const jobLog = linesOfJob(log, run.job);
   const event: RunEvent = { outcome: run.outcome, run, log: jobLog };
-  const notifications = await notify(runtime, event);
+  const notifications = await notifyJob(runtime, event);
   const history = new HistoryStore(runtime.stateDir, runtime.logger);
   try {
     await history.append({ kind: 'run', run, notifications });
@@ -22,28 +20,7 @@ export async function afterRun(runtime: Runtime, run: RunSummary, log: string[])
     runtime.logger.warn(`the run is not recorded: ${errorMessage(error)}`);
   }
   await pruneAfterRun(runtime, run);
-  const metrics = runtime.config.metrics as MetricsConfig | undefined;
-  if (metrics) {
-    const textfile = metrics.textfile && resolve(runtime.configDir, metrics.textfile);
-    await publishMetrics({ ...metrics, textfile }, await history.query().catch(() => [run]), runtime.logger, await history.drills().catch(() => []));
-  }
-}
-
-async function notify(runtime: Runtime, event: RunEvent) {
-  const names = runtime.config.jobs[event.run.job]?.notify ?? [];
-  const targets = [];
-  const failures = [];
-  for (const name of names) {
-    try {
-      targets.push({ name, notifier: await runtime.notifier(name) });
-    } catch (error) {
-      const message = runtime.redactor.redact(errorMessage(error));
-      runtime.logger.warn(`notifier ${name} could not be set up: ${message}`);
-      failures.push({ name, ok: false, error: message });
-    }
-  }
-  const results = await dispatchNotifications(targets, event, runtime.logger);
-  return [...failures, ...results].map((result) => ({ ...result, error: result.error && runtime.redactor.redact(result.error) }));
+  await publishJobMetrics(runtime, history, { run });
 }
 
 /** `prune: true`: after a run in which every unit succeeded, apply the job's retention. */

@@ -1,27 +1,20 @@
-import { resolve } from 'node:path';
 import { errorMessage, type DrillSummary, type RunEvent, type RunSummary } from '@vya/plugin-api';
 import { HistoryStore } from '../history/history-store.js';
-import { publishMetrics, type MetricsConfig } from '../metrics/prometheus.js';
-import { dispatchNotifications } from '../notify/dispatch.js';
+import { linesOfJob, notifyJob, publishJobMetrics } from '../notify/notify-job.js';
 import type { Runtime } from '../runtime.js';
 
 /** What follows every drill, as after a backup: notify, record in the history, publish metrics. */
 export async function afterDrill(runtime: Runtime, drill: DrillSummary, log: string[]): Promise<void> {
-  const jobLog = log.filter((line) => line.includes(` ${drill.job}:`) || line.includes(` ${drill.job}/`));
+  const jobLog = linesOfJob(log, drill.job);
   const event: RunEvent = { outcome: drill.outcome, kind: 'drill', drill, run: drillAsRun(drill), log: jobLog };
-  const notifications = await notify(runtime, event);
+  const notifications = await notifyJob(runtime, event);
   const history = new HistoryStore(runtime.stateDir, runtime.logger);
   try {
     await history.append({ kind: 'drill', drill, notifications });
   } catch (error) {
     runtime.logger.warn(`the drill is not recorded: ${errorMessage(error)}`);
   }
-  const metrics = runtime.config.metrics as MetricsConfig | undefined;
-  if (metrics) {
-    const textfile = metrics.textfile && resolve(runtime.configDir, metrics.textfile);
-    const [runs, drills] = await Promise.all([history.query().catch(() => []), history.drills().catch(() => [drill])]);
-    await publishMetrics({ ...metrics, textfile }, runs, runtime.logger, drills);
-  }
+  await publishJobMetrics(runtime, history, { drill });
 }
 
 /** The drill in the shape every notifier already formats: a unit succeeded when its drill passed. */
@@ -55,19 +48,3 @@ export function drillAsRun(drill: DrillSummary): RunSummary {
   };
 }
 
-async function notify(runtime: Runtime, event: RunEvent) {
-  const names = runtime.config.jobs[event.run.job]?.notify ?? [];
-  const targets = [];
-  const failures = [];
-  for (const name of names) {
-    try {
-      targets.push({ name, notifier: await runtime.notifier(name) });
-    } catch (error) {
-      const message = runtime.redactor.redact(errorMessage(error));
-      runtime.logger.warn(`notifier ${name} could not be set up: ${message}`);
-      failures.push({ name, ok: false, error: message });
-    }
-  }
-  const results = await dispatchNotifications(targets, event, runtime.logger);
-  return [...failures, ...results].map((result) => ({ ...result, error: result.error && runtime.redactor.redact(result.error) }));
-}
