@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { freePort } from './free-port.js';
 
 /**
  * A throwaway npm registry on loopback: it serves the packument of each package added from
@@ -21,9 +20,8 @@ export class LocalNpmRegistry {
   }
 
   async start(): Promise<void> {
-    this.port = await freePort();
     this.server = createServer((request, response) => {
-      const path = decodeURIComponent(new URL(request.url ?? '/', this.url).pathname);
+      const path = decodedPath(request.url ?? '/');
       this.requests.push(`${request.method} ${path}`);
       const tarball = this.tarballs.get(path);
       const packument = this.packuments.get(path.slice(1));
@@ -38,7 +36,11 @@ export class LocalNpmRegistry {
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      // Port 0: the kernel picks a free one as it binds, so parallel test files never collide.
+      server.listen(0, '127.0.0.1', () => {
+        this.port = (server.address() as { port: number }).port;
+        resolve();
+      });
     });
   }
 
@@ -66,5 +68,15 @@ export class LocalNpmRegistry {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** `/@scope%2fname` → `/@scope/name`, as npm asks for a scoped packument; a bad escape stays as sent. */
+function decodedPath(url: string): string {
+  const path = new URL(url, 'http://registry.invalid').pathname;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
   }
 }
