@@ -45,3 +45,15 @@ export async function npmPack(dir: string, env: Record<string, string>): Promise
   const [packed] = JSON.parse(stdout) as { filename: string }[];
   return join(dir, packed.filename);
 }
+
+/**
+ * `vya plugins new sink <name> --dir <dir>` and its build (tsc), offline with the dev
+ * dependencies linked from this repo; throws with the tool's output when a step fails.
+ */
+export async function buildScaffoldedSink(name: string, dir: string, runVya: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>): Promise<void> {
+  const generated = await runVya(['plugins', 'new', 'sink', name, '--dir', dir]);
+  if (generated.code !== 0) throw new Error(`vya plugins new failed: ${generated.stdout}${generated.stderr}`);
+  await linkDevDependencies(dir);
+  const build = await runNode(dir, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  if (build.code !== 0) throw new Error(`the scaffolded plugin did not build: ${build.output}`);
+}
