@@ -8,3 +8,4 @@ export type { SourceSuiteOptions } from './source-suite.js';
 export { assertCheckItems, runSourceSuite } from './source-suite.js';
 export type { NotifierSuiteOptions } from './notifier-suite.js';
 export { runNotifierSuite, sampleRunEvent } from './notifier-suite.js';
+export { testPluginContext } from './plugin-context.js';

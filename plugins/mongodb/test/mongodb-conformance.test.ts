@@ -1,19 +1,10 @@
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { resolveConfigPath, silentLogger } from '@vya/plugin-api';
-import { runSourceSuite } from '@vya/testing';
+import { runSourceSuite, testPluginContext } from '@vya/testing';
 import { mongodbSourceDefinition } from '../src/register.js';
 import { FakeMongoServer } from './fake-mongo-server.js';
 
-const context = {
-  name: 'mongo',
-  logger: silentLogger,
-  configDir: '/tmp',
-  resolvePath: (path: string) => resolveConfigPath('/tmp', path),
-  stateDir: '/tmp',
-  addSecret: () => {},
-  privateTempDir: () => Promise.reject(new Error('not used by the mongodb source')),
-};
+const context = testPluginContext('mongo', '/tmp');
 
 // The source conformance suite against the wire-protocol test double (fake-mongo-server.ts),
 // driven by the real MongoDB driver. It is not MongoDB: this shows the plugin keeps the

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { resolveConfigPath, silentLogger } from '@vya/plugin-api';
+import { testPluginContext } from '@vya/testing';
 import { mysqlSourceDefinition } from '../src/register.js';
 
-const context = { name: 'my', logger: silentLogger, configDir: '/tmp', resolvePath: (path: string) => resolveConfigPath('/tmp', path), stateDir: '/tmp', addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
+const context = testPluginContext('my', '/tmp');
 const sql = (statement: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-uroot', '-e', statement]);
 
 describe('mysql source: discovery', function () {

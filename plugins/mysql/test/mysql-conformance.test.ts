@@ -1,28 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { resolveConfigPath, silentLogger } from '@vya/plugin-api';
-import { runSourceSuite } from '@vya/testing';
+import { runSourceSuite, testPluginContext } from '@vya/testing';
 import { mariadbSourceDefinition } from '../src/register.js';
 
 const sql = (statement: string, database?: string) =>
   execFileSync('mariadb', ['-h', '127.0.0.1', '-uroot', '--default-character-set=utf8mb4', '-N', '-B', ...(database ? [database] : []), '-e', statement], { encoding: 'utf8' }).trim();
 
-const context = {
-  name: 'my',
-  logger: silentLogger,
-  configDir: tmpdir(),
-  resolvePath: (path: string) => resolveConfigPath(tmpdir(), path),
-  stateDir: tmpdir(),
-  addSecret: () => {},
-  async privateTempDir(purpose: string) {
-    const path = await mkdtemp(join(tmpdir(), `vya-suites-${purpose}-`));
-    return { path, remove: () => rm(path, { recursive: true, force: true }) };
-  },
-};
+const context = testPluginContext('my');
 
 // The source conformance suite against the real MariaDB server: one database with a small
 // table, each unit restored under another name beside it and read back.

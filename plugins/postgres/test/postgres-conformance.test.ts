@@ -1,27 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { resolveConfigPath, silentLogger } from '@vya/plugin-api';
-import { runSourceSuite } from '@vya/testing';
+import { runSourceSuite, testPluginContext } from '@vya/testing';
 import { postgresSourceDefinition } from '../src/register.js';
 
 const psql = (sql: string, database = 'postgres') => execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();
 
-const context = {
-  name: 'pg',
-  logger: silentLogger,
-  configDir: tmpdir(),
-  resolvePath: (path: string) => resolveConfigPath(tmpdir(), path),
-  stateDir: tmpdir(),
-  addSecret: () => {},
-  async privateTempDir(purpose: string) {
-    const path = await mkdtemp(join(tmpdir(), `vya-suites-${purpose}-`));
-    return { path, remove: () => rm(path, { recursive: true, force: true }) };
-  },
-};
+const context = testPluginContext('pg');
 
 // The source conformance suite against the real PostgreSQL server: one database with a small
 // table, each unit restored under another name beside it and read back.

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
-import { resolveConfigPath, silentLogger } from '@vya/plugin-api';
+import { testPluginContext } from '@vya/testing';
 import { postgresSourceDefinition } from '../src/register.js';
 import { versionGap } from '../src/tools.js';
 import type { PostgresSource } from '../src/postgres-source.js';
 
-const context = { name: 'pg', logger: silentLogger, configDir: '/tmp', resolvePath: (path: string) => resolveConfigPath('/tmp', path), stateDir: '/tmp', addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
+const context = testPluginContext('pg', '/tmp');
 const psql = (sql: string) => execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qAtc', sql], { encoding: 'utf8' });
 
 describe('postgres source: discovery and versions', function () {

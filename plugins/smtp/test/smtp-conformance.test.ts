@@ -1,8 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfigPath, silentLogger } from '@vya/plugin-api';
-import { runNotifierSuite } from '@vya/testing';
+import { runNotifierSuite, testPluginContext } from '@vya/testing';
 import { smtpNotifierDefinition } from '../src/register.js';
 import { LocalMailServer } from '../../../test/support/mail-server.js';
 
@@ -26,7 +25,7 @@ describe('smtp against a real SMTP server', () => {
     name: 'smtp',
     checkOk: true,
     async create() {
-      const context = { name: 'mail', logger: silentLogger, configDir: dir, resolvePath: (path: string) => resolveConfigPath(dir, path), stateDir: dir, addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by the smtp notifier')) };
+      const context = testPluginContext('mail', dir);
       const config = { host: '127.0.0.1', port: server.port, starttls: true, username: server.username, password: server.password, from: 'vya@example.test', always: ['ops@example.test'], tls_ca: 'ca.pem', timeout_seconds: 30 };
       return smtpNotifierDefinition.create(config, context);
     },

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { resolveConfigPath, silentLogger, type SecretStore } from '@vya/plugin-api';
-import { runSecretStoreSuite } from '@vya/testing';
+import { type SecretStore } from '@vya/plugin-api';
+import { runSecretStoreSuite, testPluginContext } from '@vya/testing';
 import { hashicorpVaultDefinition } from '../src/register.js';
 import { FakeVault } from './fake-vault-server.js';
 
 const vault = new FakeVault('team-a');
 let prefixCounter = 0;
-const context = { name: 'vault', logger: silentLogger, configDir: '/tmp', resolvePath: (path: string) => resolveConfigPath('/tmp', path), stateDir: '/tmp', addSecret: () => {}, privateTempDir: () => Promise.reject(new Error('not used by this test')) };
+const context = testPluginContext('vault', '/tmp');
 
 async function store(config: Record<string, unknown>): Promise<SecretStore> {
   return (await hashicorpVaultDefinition.create({ address: vault.address, namespace: 'team-a', ...config }, context)) as SecretStore;
