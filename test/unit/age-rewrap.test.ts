@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { inflateSync } from 'node:zlib';
 import { expect } from 'chai';
+import { readAgeVectors, type AgeVector } from '../support/age-vectors.js';
 import { createAgeDecryptStream, createAgeEncryptStream, generateX25519Identity } from '../../src/core/crypto/age/index.js';
 import { parseHeader, unwrapFileKey, type UnwrapKeys } from '../../src/core/crypto/age/header.js';
 import { AgeHeaderRewrap, rewrapHeader } from '../../src/core/crypto/age/rewrap.js';
@@ -18,37 +15,6 @@ import { readAll } from '@vya/testing';
  * turns a damaged or tampered file into a good one (the old MAC is checked, never re-signed
  * blindly) and never touches the payload.
  */
-const vectorsDir = fileURLToPath(new URL('../fixtures/age-cctv/vectors', import.meta.url));
-
-interface Vector {
-  name: string;
-  expect: string;
-  payload?: string;
-  fileKey?: string;
-  identities: string[];
-  passphrases: string[];
-  armored: boolean;
-  file: Buffer;
-}
-
-function readVector(name: string): Vector {
-  const raw = readFileSync(join(vectorsDir, name));
-  const split = raw.indexOf('\n\n');
-  const vector: Vector = { name, expect: '', identities: [], passphrases: [], armored: false, file: raw.subarray(split + 2) };
-  let compressed = false;
-  for (const line of raw.subarray(0, split).toString('utf8').split('\n')) {
-    const [key, value] = [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)];
-    if (key === 'expect') vector.expect = value;
-    else if (key === 'payload') vector.payload = value;
-    else if (key === 'file key') vector.fileKey = value;
-    else if (key === 'identity') vector.identities.push(value);
-    else if (key === 'passphrase') vector.passphrases.push(value);
-    else if (key === 'armored') vector.armored = value === 'yes';
-    else if (key === 'compressed') compressed = value === 'zlib';
-  }
-  if (compressed) vector.file = inflateSync(vector.file);
-  return vector;
-}
 
 const CLASS_OF: Record<string, string> = {
   AGE_HEADER_INVALID: 'header failure',
@@ -58,7 +24,7 @@ const CLASS_OF: Record<string, string> = {
   AGE_PAYLOAD_INVALID: 'payload failure',
 };
 
-function keysOf(vector: Vector): UnwrapKeys {
+function keysOf(vector: AgeVector): UnwrapKeys {
   const x25519 = vector.identities.filter((identity) => !identity.startsWith('AGE-SECRET-KEY-PQ-'));
   return x25519.length > 0 || vector.passphrases.length === 0 ? { identities: x25519 } : { passphrase: vector.passphrases[0] };
 }
@@ -80,9 +46,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 describe('age header rewrap (vya keys), against the C2SP/CCTV vectors', function () {
   this.timeout(120_000);
-  const vectors = readdirSync(vectorsDir)
-    .sort()
-    .map(readVector)
+  const vectors = readAgeVectors()
     .filter((v) => !v.armored && !(v.identities.length > 0 && v.identities.every((identity) => identity.startsWith('AGE-SECRET-KEY-PQ-'))));
   const fresh = generateX25519Identity();
 

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { inflateSync } from 'node:zlib';
 import { expect } from 'chai';
+import { readAgeVectors, type AgeVector } from '../support/age-vectors.js';
 import { createAgeDecryptStream, parseIdentityFile } from '../../src/core/crypto/age/index.js';
 
 /**
@@ -12,35 +9,6 @@ import { createAgeDecryptStream, parseIdentityFile } from '../../src/core/crypto
  * X25519 identities and passphrases: armored and ML-KEM hybrid vectors are not applicable and are
  * listed as such, each asserting that vya refuses the file rather than passing silently.
  */
-const vectorsDir = fileURLToPath(new URL('../fixtures/age-cctv/vectors', import.meta.url));
-
-interface Vector {
-  name: string;
-  expect: string;
-  payload?: string;
-  identities: string[];
-  passphrases: string[];
-  armored: boolean;
-  file: Buffer;
-}
-
-function readVector(name: string): Vector {
-  const raw = readFileSync(join(vectorsDir, name));
-  const split = raw.indexOf('\n\n');
-  const vector: Vector = { name, expect: '', identities: [], passphrases: [], armored: false, file: raw.subarray(split + 2) };
-  let compressed = false;
-  for (const line of raw.subarray(0, split).toString('utf8').split('\n')) {
-    const [key, value] = [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)];
-    if (key === 'expect') vector.expect = value;
-    else if (key === 'payload') vector.payload = value;
-    else if (key === 'identity') vector.identities.push(value);
-    else if (key === 'passphrase') vector.passphrases.push(value);
-    else if (key === 'armored') vector.armored = value === 'yes';
-    else if (key === 'compressed') compressed = value === 'zlib';
-  }
-  if (compressed) vector.file = inflateSync(vector.file);
-  return vector;
-}
 
 const FEEDS: Record<string, (file: Buffer) => Buffer[]> = {
   whole: (file) => [file],
@@ -64,7 +32,7 @@ const CLASS_OF: Record<string, string> = {
 };
 
 /** Decrypts, collecting every byte released before the end or the error. */
-function decrypt(vector: Vector, feed: Buffer[]): Promise<{ outcome: string; released: Buffer; message?: string }> {
+function decrypt(vector: AgeVector, feed: Buffer[]): Promise<{ outcome: string; released: Buffer; message?: string }> {
   const x25519 = vector.identities.filter((identity) => !identity.startsWith('AGE-SECRET-KEY-PQ-'));
   const stream = x25519.length > 0 || vector.passphrases.length === 0 ? createAgeDecryptStream({ identities: x25519 }) : createAgeDecryptStream({ passphrase: vector.passphrases[0] });
   const released: Buffer[] = [];
@@ -86,7 +54,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 describe('age: the C2SP/CCTV test vectors', function () {
   this.timeout(60_000);
-  const vectors = readdirSync(vectorsDir).sort().map(readVector);
+  const vectors = readAgeVectors();
 
   it('the fixture holds the full set', () => {
     expect(vectors.length).to.equal(143);
