@@ -1,4 +1,6 @@
+import { pipeline } from 'node:stream';
 import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from '@vya/plugin-api';
+import { ArchiveRowCounter } from './archive-row-counter.js';
 import { connectionString, libpqEnv, type PostgresConnection } from './connection.js';
 import { exportSnapshot, type ExportedSnapshot } from './snapshot-counts.js';
 import { toolMajorVersion, toolPath } from './tools.js';
@@ -27,19 +29,21 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
     label: globals ? 'pg_dumpall --globals-only' : `pg_dump of database ${unit.name}`,
   }, snapshot);
   child.stdin.end();
-  child.exited.then(snapshot?.release, snapshot?.release);
+  const counter = snapshot && new ArchiveRowCounter();
+  const data = counter ? pipeline(child.stdout, counter, () => {}) : child.stdout;
+  const described = snapshot?.facts(async () => {
+    await child.exited;
+    return (await counter!.counts) ?? counter!.unreadableReason ?? 'unknown reason';
+  });
   const facts = (async (): Promise<UnitMetadata> => {
-    const [serverVersion, dumpTool, description] = await Promise.all([
-      context.serverVersion(),
-      toolMajorVersion(tool, context.binDir),
-      snapshot ? snapshot.facts : Promise.resolve(undefined),
-    ]);
-    const counts = globals ? {} : { row_counts: 'exact, counted in the snapshot pg_dump dumped' };
-    return { server_version: serverVersion, dump_tool: tool, dump_tool_version: dumpTool.version, database: globals ? undefined : unit.name, ...description, ...counts };
+    const [serverVersion, dumpTool, description] = await Promise.all([context.serverVersion(), toolMajorVersion(tool, context.binDir), described]);
+    return { server_version: serverVersion, dump_tool: tool, dump_tool_version: dumpTool.version, database: globals ? undefined : unit.name, ...description };
   })();
   facts.catch(() => {});
+  facts.finally(snapshot?.release).catch(() => {});
+  child.exited.catch(snapshot?.release);
   const completed = child.exited.then(() => facts);
-  return { data: child.stdout, format: globals ? 'sql' : 'pgdump', completed };
+  return { data, format: globals ? 'sql' : 'pgdump', completed };
 }
 
 /** Spawns the dump tool; a failure to start ends the exported snapshot's transaction too. */
