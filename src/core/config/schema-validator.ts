@@ -1,4 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '@vya/plugin-api';
 import type { DocPath } from './config-document.js';
 
@@ -10,8 +12,15 @@ export interface SchemaProblem {
   atKey?: boolean;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+/** Shared by the compiler here and the build's precompiler (scripts/build-validators.mjs). */
+export const AJV_OPTIONS = { allErrors: true, strict: false, useDefaults: false } as const;
+/** Written by the build next to this module; absent when running from the sources. */
+const PRECOMPILED = './precompiled-validators.cjs';
+
+const require = createRequire(import.meta.url);
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+let precompiled: Record<string, ValidateFunction> | undefined;
+let ajv: Ajv | undefined;
 
 // Checks of a string's content, which a `secret:` reference can only pass once resolved.
 const CONTENT_KEYWORDS = new Set(['pattern', 'minLength', 'maxLength', 'format', 'enum', 'const']);
@@ -22,14 +31,46 @@ const CONTENT_KEYWORDS = new Set(['pattern', 'minLength', 'maxLength', 'format',
  * length: the resolved value is validated again when the instance is created.
  */
 export function validateAgainstSchema(schema: JsonSchema, data: unknown, basePath: DocPath = [], options: { deferSecretReferences?: boolean } = {}): SchemaProblem[] {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   if (validate(data)) return [];
   const deferred = (error: ErrorObject) => options.deferSecretReferences === true && CONTENT_KEYWORDS.has(error.keyword) && isSecretReference(valueAt(data, error.instancePath));
   return dedupe((validate.errors ?? []).filter((error) => isUseful(error) && !deferred(error)).map((error) => describe(error, basePath)));
+}
+
+/**
+ * The build precompiles the config, manifest and bundled plugins' schemas into one module
+ * (ajv's standalone code): compiling them at every start cost ~90 ms of a ~0.6 s backup. A
+ * schema is found there by its fingerprint, so a schema that changed since the build, or one
+ * of a plugin installed later, is compiled here instead: never a stale validator.
+ */
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = precompiledValidators()[schemaFingerprint(schema)] ?? runtimeCompiler().compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+export function schemaFingerprint(schema: JsonSchema): string {
+  return `v${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 40)}`;
+}
+
+function precompiledValidators(): Record<string, ValidateFunction> {
+  if (!precompiled) {
+    try {
+      precompiled = require(PRECOMPILED) as Record<string, ValidateFunction>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+      precompiled = {};
+    }
+  }
+  return precompiled;
+}
+
+function runtimeCompiler(): Ajv {
+  ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+  return ajv;
 }
 
 function isSecretReference(value: unknown): boolean {
