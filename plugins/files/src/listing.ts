@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
-import * as tar from 'tar';
 import { relativeEntryPath } from './archive-entries.js';
+import { TarScanner, type ScanEvents, type ScannedEntry } from './tar-scanner.js';
 
 /** One line of the stored listing (JSON): what the drill compares the restored tree with. */
 export interface ListingEntry {
@@ -15,35 +15,45 @@ export interface ListingEntry {
   target?: string;
 }
 
+/** ustar type flags the listing records; others (devices, FIFOs: never archived) are skipped. */
 const TYPES: Record<string, ListingEntry['type'] | undefined> = {
-  File: 'file',
-  OldFile: 'file',
-  ContiguousFile: 'file',
-  Directory: 'directory',
-  GNUDumpDir: 'directory',
-  SymbolicLink: 'symlink',
-  Link: 'hardlink',
+  '0': 'file',
+  '7': 'file',
+  '5': 'directory',
+  D: 'directory',
+  '2': 'symlink',
+  '1': 'hardlink',
 };
 
 /**
- * Taps the archive as it streams out: the tar bytes are parsed again in memory and every
- * regular file's content hashed from them, so the files are read from disk once, by tar. One
- * JSON line per entry goes to `listing`; when its reader falls behind, the archive waits.
+ * Taps the archive as it streams out: its headers are read again in memory (TarScanner) and
+ * every regular file's content hashed from the same chunks, so the files are read from disk
+ * once, by tar. One JSON line per entry goes to `listing`; when its reader falls behind, the
+ * archive waits.
  */
 export function tapListing(archive: Readable): { data: Readable; listing: Readable } {
   const listing = new PassThrough({ highWaterMark: 64 * 1024 });
-  const parser = new tar.Parser({ strict: true, onReadEntry: (entry) => describe(entry, listing) });
+  const lines = new ListingWriter();
+  const scanner = new TarScanner(lines);
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      parser.write(chunk);
+      try {
+        scanner.write(chunk);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      const written = lines.take();
+      if (written) listing.write(written);
       afterDrain(listing, () => callback(null, chunk));
     },
     flush(callback: TransformCallback) {
-      parser.on('end', () => {
-        listing.end();
-        callback();
-      });
-      parser.end();
+      if (!scanner.finished) {
+        callback(new Error('the archive ended before its end-of-archive blocks'));
+        return;
+      }
+      listing.end();
+      callback();
     },
   });
   tap.on('error', (error) => listing.destroy(error));
@@ -55,30 +65,48 @@ export function tapListing(archive: Readable): { data: Readable; listing: Readab
   return { data: tap, listing };
 }
 
-function describe(entry: tar.ReadEntry, listing: PassThrough): void {
-  const type = TYPES[entry.type];
-  const path = relativeEntryPath(entry.path);
-  if (!type || path === '') {
-    entry.resume();
-    return;
-  }
-  const line: ListingEntry = { path, type };
-  if (type !== 'symlink' && type !== 'hardlink') line.mode = (entry.mode ?? 0) & 0o7777;
-  if (type === 'symlink' || type === 'hardlink') line.target = type === 'hardlink' ? relativeEntryPath(entry.linkpath ?? '') : (entry.linkpath ?? '');
-  if (type !== 'file') {
-    entry.resume();
-    listing.write(JSON.stringify(line) + '\n');
-    return;
-  }
-  const hash = createHash('sha256');
-  let size = 0;
-  entry.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
-  entry.on('end', () => listing.write(JSON.stringify({ ...line, size, sha256: hash.digest('hex') }) + '\n'));
-}
+/** Turns the scanner's entries into listing lines, hashing regular files' content; the lines of a chunk are written at once. */
+class ListingWriter implements ScanEvents {
+  private line?: ListingEntry;
+  private hash?: Hash;
+  private size = 0;
+  private lines = '';
 
+  take(): string {
+    const lines = this.lines;
+    this.lines = '';
+    return lines;
+  }
+
+  onEntry(entry: ScannedEntry): void {
+    const type = TYPES[entry.typeflag];
+    const path = relativeEntryPath(entry.path);
+    this.line = undefined;
+    this.hash = undefined;
+    if (!type || path === '') return;
+    const line: ListingEntry = { path, type };
+    if (type === 'symlink' || type === 'hardlink') line.target = type === 'hardlink' ? relativeEntryPath(entry.linkpath) : entry.linkpath;
+    else line.mode = entry.mode & 0o7777;
+    this.line = line;
+    if (type === 'file') {
+      this.hash = createHash('sha256');
+      this.size = 0;
+    }
+  }
+
+  onContent(bytes: Buffer): void {
+    if (!this.hash) return;
+    this.hash.update(bytes);
+    this.size += bytes.length;
+  }
+
+  onEntryEnd(): void {
+    if (!this.line) return;
+    const line = this.hash ? { ...this.line, size: this.size, sha256: this.hash.digest('hex') } : this.line;
+    this.lines += JSON.stringify(line) + '\n';
+    this.line = undefined;
+  }
+}
 function afterDrain(listing: PassThrough, next: () => void): void {
   if (!listing.writableNeedDrain || listing.destroyed) return next();
   const go = () => {

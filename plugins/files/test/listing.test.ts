@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { expect } from 'chai';
+import * as tar from 'tar';
+import { relativeEntryPath } from '../src/archive-entries.js';
+import { tapListing, type ListingEntry } from '../src/listing.js';
+import { newCounts } from '../src/pack-counts.js';
+import { packWithGnuTar } from '../src/pack-gnu-tar.js';
+import { packWithNodeTar } from '../src/pack-node-tar.js';
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The listing tapListing writes for `archive` fed in pieces of `piece` bytes, and the bytes it passed on. */
+async function listingOf(archive: Buffer, piece = 64 * 1024): Promise<{ entries: ListingEntry[]; passed: Buffer }> {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < archive.length; at += piece) pieces.push(archive.subarray(at, at + piece));
+  const { data, listing } = tapListing(Readable.from(pieces));
+  const [passed, lines] = await Promise.all([collect(data), collect(listing)]);
+  return { entries: lines.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ListingEntry), passed };
+}
+
+/** The listing as npm tar's Parser reads the same archive: the reference. */
+async function referenceListing(archive: Buffer): Promise<ListingEntry[]> {
+  const entries: ListingEntry[] = [];
+  const types: Record<string, ListingEntry['type']> = { File: 'file', OldFile: 'file', ContiguousFile: 'file', Directory: 'directory', SymbolicLink: 'symlink', Link: 'hardlink' };
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      const type = types[entry.type];
+      const path = relativeEntryPath(entry.path);
+      if (!type || path === '') return entry.resume();
+      const line: ListingEntry = { path, type };
+      if (type === 'symlink' || type === 'hardlink') line.target = type === 'hardlink' ? relativeEntryPath(entry.linkpath ?? '') : (entry.linkpath ?? '');
+      else line.mode = (entry.mode ?? 0) & 0o7777;
+      if (type !== 'file') {
+        entries.push(line);
+        return entry.resume();
+      }
+      const hash = createHash('sha256');
+      let size = 0;
+      entry.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length)));
+      entry.on('end', () => entries.push({ ...line, size, sha256: hash.digest('hex') }));
+    },
+  });
+  await pipeline(Readable.from([archive]), parser as unknown as Writable);
+  return entries;
+}
+
+describe('files: the listing read from the outgoing archive', function () {
+  this.timeout(120_000);
+  let root: string;
+  const packed: Record<string, Buffer> = {};
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'vya-listing-'));
+    const tree = join(root, 'tree');
+    const long = 'l'.repeat(120);
+    await mkdir(join(tree, 'dir', 'empty'), { recursive: true });
+    await mkdir(join(tree, long, long), { recursive: true });
+    await writeFile(join(tree, 'a.txt'), 'hello\n');
+    await writeFile(join(tree, 'empty.txt'), '');
+    await writeFile(join(tree, 'exactly-512.bin'), randomBytes(512));
+    await writeFile(join(tree, 'dir', 'big.bin'), randomBytes(3 * 1024 * 1024 + 17));
+    await writeFile(join(tree, '-rf'), 'not an option\n');
+    await writeFile(join(tree, 'back\\slash.txt'), 'b\n');
+    await writeFile(join(tree, 'new\nline.txt'), 'n\n');
+    await writeFile(join(tree, 'ünïcode-名前.txt'), 'u\n');
+    await writeFile(join(tree, long, long, 'deep.txt'), 'deep\n');
+    await writeFile(join(tree, 'dir', 'private.txt'), 'mode 600\n');
+    await chmod(join(tree, 'dir', 'private.txt'), 0o600);
+    await symlink('dir', join(tree, 'to-dir'));
+    await symlink(`${'t'.repeat(150)}/target`, join(tree, 'long-target'));
+    await link(join(tree, 'a.txt'), join(tree, 'dir', 'hard-a.txt'));
+    const events = () => ({ counts: newCounts(), accept: () => true, warn: () => {} });
+    packed.gnu = await collect(packWithGnuTar(tree, events(), new AbortController().signal));
+    packed.npm = await collect(packWithNodeTar(tree, events()));
+    packed.ustar = execFileSync('tar', ['--format=ustar', '-C', tree, '-cf', '-', 'a.txt', 'dir', 'to-dir'], { maxBuffer: 64 * 1024 * 1024 });
+    packed.gnuLongNames = execFileSync('tar', ['--format=gnu', '-C', tree, '-cf', '-', '.'], { maxBuffer: 64 * 1024 * 1024 });
+  });
+  after(async () => rm(root, { recursive: true, force: true }));
+
+  for (const archive of ['gnu', 'npm', 'ustar', 'gnuLongNames']) {
+    it(`lists what npm tar's parser reads, entry for entry (${archive} archive)`, async () => {
+      const { entries, passed } = await listingOf(packed[archive]);
+      expect(entries).to.deep.equal(await referenceListing(packed[archive]));
+      expect(entries.length).to.be.above(archive === 'ustar' ? 4 : 14);
+      expect(passed.equals(packed[archive])).to.equal(true);
+    });
+  }
+
+  it('records names, modes, sizes, hashes and link targets as they are on disk', async () => {
+    const { entries } = await listingOf(packed.gnu);
+    const byPath = Object.fromEntries(entries.map((entry) => [entry.path, entry]));
+    expect(byPath['dir/private.txt']).to.include({ type: 'file', mode: 0o600, size: 9, sha256: createHash('sha256').update('mode 600\n').digest('hex') });
+    expect(byPath['new\nline.txt']).to.include({ type: 'file', size: 2 });
+    expect(byPath['empty.txt']).to.include({ type: 'file', size: 0 });
+    expect(byPath['dir/big.bin']).to.include({ type: 'file', size: 3 * 1024 * 1024 + 17 });
+    expect(byPath['long-target']).to.deep.equal({ path: 'long-target', type: 'symlink', target: `${'t'.repeat(150)}/target` });
+    expect(byPath['dir/hard-a.txt']).to.deep.equal({ path: 'dir/hard-a.txt', type: 'hardlink', target: 'a.txt' });
+    expect(byPath[`${'l'.repeat(120)}/${'l'.repeat(120)}/deep.txt`]).to.include({ type: 'file', size: 5 });
+    expect(byPath['dir/empty']).to.include({ type: 'directory' });
+  });
+
+  it('gives the same listing however the stream is cut (pieces of 1, 7, 511, 512, 513 and 100 000 bytes)', async () => {
+    const whole = (await listingOf(packed.gnu)).entries;
+    for (const piece of [1, 7, 511, 512, 513, 100_000]) expect((await listingOf(packed.gnu, piece)).entries, `piece ${piece}`).to.deep.equal(whole);
+  });
+
+  it('a header with a wrong checksum fails the archive stream instead of listing garbage', async () => {
+    const damaged = Buffer.from(packed.npm);
+    damaged[1] ^= 0xff;
+    const { data, listing } = tapListing(Readable.from([damaged]));
+    listing.on('error', () => {}).resume();
+    let error: Error | undefined;
+    await collect(data).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/wrong checksum/);
+  });
+
+  it('an archive that ends before its end-of-archive blocks fails, so a cut stream is never a complete listing', async () => {
+    const cut = packed.gnu.subarray(0, packed.gnu.length - 20 * 1024);
+    const { data, listing } = tapListing(Readable.from([cut]));
+    let listingError: Error | undefined;
+    listing.on('error', (e) => (listingError = e)).resume();
+    let error: Error | undefined;
+    await collect(data).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/ended before its end-of-archive blocks/);
+    expect(listingError?.message).to.match(/ended before its end-of-archive blocks/);
+  });
+});
