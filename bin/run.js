@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
+import { execute } from '@oclif/core/execute';
 import { providePluginApi } from '../dist/provide-plugin-api.js';
 
 providePluginApi();
