@@ -61,8 +61,10 @@ export class FilesSource implements Source {
     const accept = createEntryFilter(this.config);
     const counts = newCounts();
     const events = { counts, accept, warn: (message: string) => this.logger.warn(`${unit.name}: ${message}`) };
-    const data = usesGnuTar() ? packWithGnuTar(root, events, signal) : packWithNodeTar(root, events);
-    signal.addEventListener('abort', () => data.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
+    const archive = usesGnuTar() ? packWithGnuTar(root, events, signal) : packWithNodeTar(root, events);
+    signal.addEventListener('abort', () => archive.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
+    const { data, listing } = tapListing(archive, counts);
+    // The counts are final once the tap has read the archive's last byte.
     const completed = new Promise<Record<string, unknown>>((resolvePromise, reject) => {
       data.once('end', () => resolvePromise({ root, format: 'tar (pax)', ...counts }));
       data.once('error', reject);
@@ -70,7 +72,7 @@ export class FilesSource implements Source {
         if (!data.readableEnded) reject(new VyaError(`${unit.name}: archive stream closed early`, { code: 'ABORTED' }));
       });
     });
-    return { ...tapListing(data), format: 'tar', completed };
+    return { data, listing, format: 'tar', completed };
   }
 
   /** Entries are staged and moved into place only after a clean end: no verification read first. */

@@ -25,15 +25,23 @@ const TYPES: Record<string, ListingEntry['type'] | undefined> = {
   '1': 'hardlink',
 };
 
+/** What the manifest records of the files: counted from the archive, final when its stream ends. */
+export interface ArchivedCounts {
+  /** Regular files by name (a hard link is one more). */
+  files: number;
+  /** Content bytes stored (a hard link adds none). */
+  bytes: number;
+}
+
 /**
  * Taps the archive as it streams out: its headers are read again in memory (TarScanner) and
  * every regular file's content hashed from the same chunks, so the files are read from disk
  * once, by tar. One JSON line per entry goes to `listing`; when its reader falls behind, the
  * archive waits.
  */
-export function tapListing(archive: Readable): { data: Readable; listing: Readable } {
+export function tapListing(archive: Readable, counts: ArchivedCounts = { files: 0, bytes: 0 }): { data: Readable; listing: Readable } {
   const listing = new PassThrough({ highWaterMark: 64 * 1024 });
-  const lines = new ListingWriter();
+  const lines = new ListingWriter(counts);
   const scanner = new TarScanner(lines);
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
@@ -72,6 +80,8 @@ class ListingWriter implements ScanEvents {
   private size = 0;
   private lines = '';
 
+  constructor(private readonly counts: ArchivedCounts) {}
+
   take(): string {
     const lines = this.lines;
     this.lines = '';
@@ -84,6 +94,8 @@ class ListingWriter implements ScanEvents {
     this.line = undefined;
     this.hash = undefined;
     if (!type || path === '') return;
+    if (type === 'file' || type === 'hardlink') this.counts.files++;
+    if (type === 'file') this.counts.bytes += entry.size;
     const line: ListingEntry = { path, type };
     if (type === 'symlink' || type === 'hardlink') line.target = type === 'hardlink' ? relativeEntryPath(entry.linkpath) : entry.linkpath;
     else line.mode = entry.mode & 0o7777;

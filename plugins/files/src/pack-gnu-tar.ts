@@ -111,10 +111,6 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
       if (kind === undefined || !events.accept(path, kind === 'directory')) continue;
       events.counts.entries++;
       if (kind === 'directory') pending.push(path);
-      else if (typeof kind === 'number') {
-        events.counts.files++;
-        events.counts.bytes += kind;
-      }
       batch += `./${path}\0`;
       if (batch.length >= BATCH) {
         await send(stdin, batch);
@@ -151,22 +147,38 @@ function readDirectory(root: string, directory: string, events: PackEvents): Dir
   }
 }
 
-/** 'directory', 'link', a regular file's size, or undefined for what is not stored. */
-function entryKind(root: string, path: string, entry: Dirent, events: PackEvents): 'directory' | 'link' | number | undefined {
+type EntryKind = 'directory' | 'link' | 'file';
+type Typed = Pick<Dirent, 'isDirectory' | 'isSymbolicLink' | 'isFile' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+
+/**
+ * What the directory entry is, from the type readdir reports: no lstat per file (0.7 s of
+ * CPU for 100 000 files); the files' count and bytes are read from the archive (listing.ts).
+ * A file system that reports no types costs an lstat per entry.
+ */
+function entryKind(root: string, path: string, entry: Dirent, events: PackEvents): EntryKind | undefined {
+  const typed = kindOf(entry);
+  if (typed) return typed;
+  const info = specialFileKind(entry) ? entry : lstatIfPresent(join(root, path));
+  // Gone since the directory was read: nothing to store, as tar would have found.
+  if (!info) return undefined;
+  const kind = kindOf(info);
+  if (kind) return kind;
+  events.counts.skipped_special++;
+  events.warn(`skipped ${specialFileKind(info) ?? 'special file'} ${path} (only files, directories and links are backed up)`);
+  return undefined;
+}
+
+function kindOf(entry: Typed): EntryKind | undefined {
   if (entry.isDirectory()) return 'directory';
   if (entry.isSymbolicLink()) return 'link';
-  const special = specialFileKind(entry);
-  if (special) {
-    events.counts.skipped_special++;
-    events.warn(`skipped ${special} ${path} (only files, directories and links are backed up)`);
-    return undefined;
-  }
+  if (entry.isFile()) return 'file';
+  return undefined;
+}
+
+function lstatIfPresent(path: string): Typed | undefined {
   try {
-    const info = lstatSync(join(root, path));
-    if (info.isFile()) return info.size;
-    return info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'link' : undefined;
+    return lstatSync(path);
   } catch {
-    // Gone since the directory was read: nothing to store, as tar would have found.
     return undefined;
   }
 }

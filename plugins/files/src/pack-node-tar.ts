@@ -29,13 +29,8 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
           return false;
         }
         const keep = events.accept(normalizeEntryPath(path), info.isDirectory());
-        if (keep) {
-          counts.entries++;
-          if (info.isFile()) {
-            counts.files++;
-            counts.bytes += info.size;
-          }
-        }
+        // Files and bytes are counted from the archive itself (listing.ts).
+        if (keep) counts.entries++;
         return keep;
       },
       onwarn: (code, message) => {

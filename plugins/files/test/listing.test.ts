@@ -110,6 +110,17 @@ describe('files: the listing read from the outgoing archive', function () {
     expect(byPath['dir/empty']).to.include({ type: 'directory' });
   });
 
+  it('counts the files by name (a hard link is one more) and the content bytes stored (a hard link adds none)', async () => {
+    const regular = ['a.txt', 'empty.txt', 'exactly-512.bin', 'dir/big.bin', '-rf', 'back\\slash.txt', 'new\nline.txt', 'ünïcode-名前.txt', `${'l'.repeat(120)}/${'l'.repeat(120)}/deep.txt`, 'dir/private.txt'];
+    const bytes = 6 + 0 + 512 + (3 * 1024 * 1024 + 17) + 14 + 2 + 2 + 2 + 5 + 9;
+    for (const archive of ['gnu', 'npm']) {
+      const counts = { files: 0, bytes: 0 };
+      const { data, listing } = tapListing(Readable.from([packed[archive]]), counts);
+      await Promise.all([collect(data), collect(listing)]);
+      expect(counts, archive).to.deep.equal({ files: regular.length + 1, bytes });
+    }
+  });
+
   it('gives the same listing however the stream is cut (pieces of 1, 7, 511, 512, 513 and 100 000 bytes)', async () => {
     const whole = (await listingOf(packed.gnu)).entries;
     for (const piece of [1, 7, 511, 512, 513, 100_000]) expect((await listingOf(packed.gnu, piece)).entries, `piece ${piece}`).to.deep.equal(whole);
