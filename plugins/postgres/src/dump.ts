@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream';
 import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from '@vya/plugin-api';
-import { ArchiveRowCounter } from './archive-row-counter.js';
+import { ArchiveRowCounter, type ArchiveRowCounts } from './archive-row-counter.js';
 import { connectionString, libpqEnv, type PostgresConnection } from './connection.js';
 import { exportSnapshot, type ExportedSnapshot } from './snapshot-counts.js';
 import { toolMajorVersion, toolPath } from './tools.js';
@@ -29,12 +29,9 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
     label: globals ? 'pg_dumpall --globals-only' : `pg_dump of database ${unit.name}`,
   }, snapshot);
   child.stdin.end();
-  const counter = snapshot && new ArchiveRowCounter();
-  const data = counter ? pipeline(child.stdout, counter, () => {}) : child.stdout;
-  const described = snapshot?.facts(async () => {
-    await child.exited;
-    return (await counter!.counts) ?? counter!.unreadableReason ?? 'unknown reason';
-  });
+  const counter = new ArchiveRowCounter();
+  const data = snapshot ? pipeline(child.stdout, counter, () => {}) : child.stdout;
+  const described = snapshot?.facts(() => streamedRows(child.exited, counter));
   const facts = (async (): Promise<UnitMetadata> => {
     const [serverVersion, dumpTool, description] = await Promise.all([context.serverVersion(), toolMajorVersion(tool, context.binDir), described]);
     return { server_version: serverVersion, dump_tool: tool, dump_tool_version: dumpTool.version, database: globals ? undefined : unit.name, ...description };
@@ -44,6 +41,12 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
   child.exited.catch(snapshot?.release);
   const completed = child.exited.then(() => facts);
   return { data, format: globals ? 'sql' : 'pgdump', completed };
+}
+
+/** The rows the counter read, once pg_dump exited; or why it could not read them. */
+async function streamedRows(exited: Promise<unknown>, counter: ArchiveRowCounter): Promise<ArchiveRowCounts | string> {
+  await exited;
+  return (await counter.counts) ?? counter.unreadableReason ?? 'the archive could not be read';
 }
 
 /** Spawns the dump tool; a failure to start ends the exported snapshot's transaction too. */
