@@ -33,6 +33,7 @@ export class TarScanner {
   private longName?: string;
   private longLink?: string;
   private metaKind = '';
+  private zeroBlocks = 0;
   private ended = false;
 
   constructor(private readonly events: ScanEvents) {}
@@ -129,8 +130,6 @@ export class TarScanner {
     // 'g' (global pax) carries nothing the listing records.
     this.state = this.padding > 0 ? State.Padding : State.Header;
   }
-
-  private zeroBlocks = 0;
 }
 
 const enum State {
