@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from '../../../test/support/cli.js';
 import { ThrowawayMariadb } from '../../../test/support/throwaway-mariadb.js';
 import { freePort } from '../../../test/support/free-port.js';
+import { killWhen } from '../../../test/support/kill-when.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('./fixture.sql', import.meta.url)), 'utf8');
 
@@ -179,9 +180,12 @@ describe('mysql source: a server that dies mid-dump', function () {
   });
 
   it('exits non-zero naming the database, lists nothing, leaves no partial object', async () => {
-    const killer = setTimeout(() => server.kill(), 2000);
+    // Killed once mariadb-dump is reading the table (its SELECT is on the server).
+    const dumping = () => Number(server.sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%SQL_NO_CACHE%filler%'")) > 0;
+    const killer = killWhen(dumping, () => server.kill());
     const result = await runVya(['backup', '--config', config, '--json'], { env: { VYA_STATE_DIR: join(dir.path, 'state') } });
-    clearTimeout(killer);
+    killer.stop();
+    expect(await killer.fired, 'the server was killed while the dump ran').to.equal(true);
     expect(result.code).to.equal(1);
     const unit = parseJson<{ runs: { units: { unit: string; status: string; error: string }[] }[] }>(result).runs[0].units[0];
     expect(unit).to.deep.include({ unit: 'big', status: 'failed' });

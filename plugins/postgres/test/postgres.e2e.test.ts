@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from '../../../test/support/cli.js';
 import { ThrowawayPostgres } from '../../../test/support/throwaway-postgres.js';
 import { freePort } from '../../../test/support/free-port.js';
+import { killWhen } from '../../../test/support/kill-when.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('./fixture.sql', import.meta.url)), 'utf8');
 
@@ -200,9 +201,12 @@ jobs:
   });
 
   it('a server stopped mid-dump: non-zero exit naming the database, nothing listed, no partial object', async () => {
-    const killer = setTimeout(() => cluster.kill(), 2500);
+    // Killed once pg_dump is copying the table's rows (its COPY is on the server).
+    const dumping = () => Number(cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY %'")) > 0;
+    const killer = killWhen(dumping, () => cluster.kill());
     const result = await runVya(['backup', 'good', '--config', config, '--json'], { env: env() });
-    clearTimeout(killer);
+    killer.stop();
+    expect(await killer.fired, 'the server was killed while the dump ran').to.equal(true);
     expect(result.code).to.equal(1);
     const unit = parseJson<{ runs: { units: { unit: string; status: string; error: string }[] }[] }>(result).runs[0].units[0];
     expect(unit).to.deep.include({ unit: 'big', status: 'failed' });
