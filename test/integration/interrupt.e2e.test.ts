@@ -33,7 +33,8 @@ jobs:
   after(async () => dir.cleanup());
 
   it('SIGTERM mid-backup: exit non-zero, no snapshot listed, no partial object left', async () => {
-    const result = await runVya(['backup', 'big', '--config', config], { env: env(), kill: { signal: 'SIGTERM', afterMs: 1500 } });
+    // Once the run has announced its unit (not after a fixed delay a loaded machine outruns).
+    const result = await runVya(['backup', 'big', '--config', config], { env: env(), kill: { signal: 'SIGTERM', when: (stderr) => /unit\(s\) to back up/.test(stderr) } });
     expect(result.code, result.stderr).to.not.equal(0);
     expect(result.stderr).to.match(/SIGTERM received/);
     expect(result.stdout + result.stderr).to.match(/aborted/);

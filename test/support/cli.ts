@@ -35,11 +35,16 @@ export function runVya(args: string[], options: CliOptions = {}): Promise<CliRes
     });
     let stdout = '';
     let stderr = '';
+    // Once: vya takes a second SIGTERM or SIGINT as "quit at once".
+    let signalled = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       const kill = options.kill;
-      if (kill && 'when' in kill && kill.when(stderr)) child.kill(kill.signal);
+      if (kill && 'when' in kill && !signalled && kill.when(stderr)) {
+        signalled = true;
+        child.kill(kill.signal);
+      }
     });
     const kill = options.kill;
     if (kill && 'afterMs' in kill) setTimeout(() => child.kill(kill.signal), kill.afterMs);
