@@ -12,14 +12,13 @@ export type ArchiveRowCounts = Map<string, number>;
  * DATA block holds COPY text, one line per row (a newline inside a value is escaped), so the
  * rows are the newline bytes of its chunks. Archive versions 1.12 to 1.16 (pg_dump 10 to 17)
  * are read; anything else, or bytes that do not parse, leave the data untouched and make
- * `counts` resolve to `undefined`, so the caller counts another way. It never fails the stream.
+ * `counts` resolve to the reason instead, so the caller counts another way. It never fails
+ * the stream.
  */
 export class ArchiveRowCounter extends Transform {
-  /** The counts once the archive ended; `undefined` if it could not be read; rejects if the stream was cut short. */
-  readonly counts: Promise<ArchiveRowCounts | undefined>;
-  /** Why the archive could not be read, once `counts` resolved to undefined. */
-  unreadableReason?: string;
-  private settle!: (counts: ArchiveRowCounts | undefined) => void;
+  /** The counts once the archive ended, or why it could not be read; rejects if the stream was cut short. */
+  readonly counts: Promise<ArchiveRowCounts | string>;
+  private settle!: (counts: ArchiveRowCounts | string) => void;
   private cutShort!: (error: Error) => void;
   private head: Buffer[] = [];
   private headBytes = 0;
@@ -38,7 +37,8 @@ export class ArchiveRowCounter extends Transform {
   private readonly tail = new Uint8Array(TAIL);
   private blockBytes = 0;
   private nextNewline = -1;
-  private failed = false;
+  /** Why the archive could not be read; from then on the bytes only pass through. */
+  private unreadable?: string;
 
   constructor() {
     super({ highWaterMark: 64 * 1024 });
@@ -51,15 +51,15 @@ export class ArchiveRowCounter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!this.failed) this.attempt(() => (this.layout ? this.scan(chunk) : this.collectHead(chunk)));
+    if (this.unreadable === undefined) this.attempt(() => (this.layout ? this.scan(chunk) : this.collectHead(chunk)));
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (!this.failed && !this.layout) this.attempt(() => this.readHead(true));
-    const problem = this.failed ? undefined : this.endProblem();
+    if (this.unreadable === undefined && !this.layout) this.attempt(() => this.readHead(true));
+    const problem = this.unreadable === undefined ? this.endProblem() : undefined;
     if (problem) this.giveUp(problem);
-    this.settle(this.failed ? undefined : this.rows);
+    this.settle(this.unreadable ?? this.rows);
     callback();
   }
 
@@ -79,8 +79,7 @@ export class ArchiveRowCounter extends Transform {
   }
 
   private giveUp(reason: string): void {
-    this.failed = true;
-    this.unreadableReason = reason;
+    this.unreadable = reason;
     this.head = [];
     this.carry = EMPTY;
   }

@@ -1,6 +1,6 @@
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { spawnStreaming, type BackupStream, type BackupUnit, type UnitMetadata } from '@vya/plugin-api';
-import { ArchiveRowCounter, type ArchiveRowCounts } from './archive-row-counter.js';
+import { ArchiveRowCounter } from './archive-row-counter.js';
 import { connectionString, libpqEnv, type PostgresConnection } from './connection.js';
 import { exportSnapshot, type ExportedSnapshot } from './snapshot-counts.js';
 import { toolMajorVersion, toolPath } from './tools.js';
@@ -29,11 +29,10 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
     label: globals ? 'pg_dumpall --globals-only' : `pg_dump of database ${unit.name}`,
   }, snapshot);
   child.stdin.end();
-  const counter = new ArchiveRowCounter();
-  const data = snapshot ? pipeline(child.stdout, counter, () => {}) : child.stdout;
-  const described = snapshot?.facts(() => streamedRows(child.exited, counter));
+  const counted = snapshot && countRowsAsTheyStream(child, snapshot);
+  const data = counted?.data ?? child.stdout;
   const facts = (async (): Promise<UnitMetadata> => {
-    const [serverVersion, dumpTool, description] = await Promise.all([context.serverVersion(), toolMajorVersion(tool, context.binDir), described]);
+    const [serverVersion, dumpTool, description] = await Promise.all([context.serverVersion(), toolMajorVersion(tool, context.binDir), counted?.facts]);
     return { server_version: serverVersion, dump_tool: tool, dump_tool_version: dumpTool.version, database: globals ? undefined : unit.name, ...description };
   })();
   facts.catch(() => {});
@@ -43,10 +42,11 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
   return { data, format: globals ? 'sql' : 'pgdump', completed };
 }
 
-/** The rows the counter read, once pg_dump exited; or why it could not read them. */
-async function streamedRows(exited: Promise<unknown>, counter: ArchiveRowCounter): Promise<ArchiveRowCounts | string> {
-  await exited;
-  return (await counter.counts) ?? counter.unreadableReason ?? 'the archive could not be read';
+/** pg_dump's output through the row counter; the snapshot's facts take its counts once pg_dump exited. */
+function countRowsAsTheyStream(child: ReturnType<typeof spawnStreaming>, snapshot: ExportedSnapshot): { data: Readable; facts: ReturnType<ExportedSnapshot['facts']> } {
+  const counter = new ArchiveRowCounter();
+  const data = pipeline(child.stdout, counter, () => {});
+  return { data, facts: snapshot.facts(() => child.exited.then(() => counter.counts)) };
 }
 
 /** Spawns the dump tool; a failure to start ends the exported snapshot's transaction too. */

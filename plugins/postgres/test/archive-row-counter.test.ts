@@ -26,7 +26,8 @@ async function count(archive: Buffer, piece = 64 * 1024): Promise<{ counts: Arch
       },
     }),
   );
-  return { counts: await counter.counts, reason: counter.unreadableReason, out: Buffer.concat(out) };
+  const counted = await counter.counts;
+  return typeof counted === 'string' ? { counts: undefined, reason: counted, out: Buffer.concat(out) } : { counts: counted, out: Buffer.concat(out) };
 }
 
 const named = (counts: ArchiveRowCounts | undefined) => Object.fromEntries([...(counts ?? new Map<string, number>())].map(([key, rows]) => [key.replace('\u0000', '.'), rows]));
