@@ -95,8 +95,8 @@ export class TarScanner {
       this.metaKind = typeflag;
       this.remaining = size;
       this.padding = paddingOf(size);
-      this.state = size > 0 ? State.Meta : State.Header;
       if (size === 0) this.meta(EMPTY);
+      else this.state = State.Meta;
       return;
     }
     const size = this.extended.size !== undefined ? Number(this.extended.size) : numberField(block, 124, 12);
