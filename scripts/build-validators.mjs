@@ -12,12 +12,13 @@ import standalone from 'ajv/dist/standalone/index.js';
 const root = join(import.meta.dirname, '..');
 const load = (path) => import(pathToFileURL(join(root, path)).href);
 const { AJV_OPTIONS, schemaFingerprint } = await load('dist/core/config/schema-validator.js');
+const { INSTANCE_KINDS } = await load('dist/core/registry.js');
 const schemas = [(await load('dist/core/config/schema.js')).configSchema, (await load('dist/core/repository/manifest-schema.js')).MANIFEST_SCHEMA];
 for (const name of readdirSync(join(root, 'plugins'))) {
   const register = join('plugins', name, 'dist', 'register.js');
   if (!existsSync(join(root, register))) continue;
   const contribution = await (await load(register)).default();
-  for (const kind of ['sources', 'sinks', 'notifiers', 'secretStores']) {
+  for (const kind of INSTANCE_KINDS) {
     for (const definition of contribution[kind] ?? []) schemas.push(definition.configSchema);
   }
 }

@@ -48,6 +48,9 @@ const KIND_LABEL: Record<InstanceKind, string> = {
   secretStores: 'secret store',
 };
 
+/** The kinds of instance a plugin contributes types of (its contribution's keys). */
+export const INSTANCE_KINDS = Object.keys(KIND_LABEL) as InstanceKind[];
+
 /** Which package provides the types we know of, for the "install this plugin" hint. */
 const KNOWN_PROVIDERS: Record<string, string> = {
   files: '@vya/plugin-files',
@@ -95,7 +98,7 @@ export class Registry {
         reportTemplates: (contribution.reportTemplates ?? []).map((template) => template.name),
       },
     });
-    for (const kind of Object.keys(this.types) as InstanceKind[]) {
+    for (const kind of INSTANCE_KINDS) {
       for (const definition of contribution[kind] ?? []) {
         const existing = this.types[kind].get(definition.type);
         if (existing && existing.plugin.name !== plugin.name) {

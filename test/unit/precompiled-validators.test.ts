@@ -9,6 +9,7 @@ import type { JsonSchema, PluginContribution } from '@vya/plugin-api';
 import { configSchema } from '../../src/core/config/schema.js';
 import { MANIFEST_SCHEMA } from '../../src/core/repository/manifest-schema.js';
 import { AJV_OPTIONS, schemaFingerprint } from '../../src/core/config/schema-validator.js';
+import { INSTANCE_KINDS } from '../../src/core/registry.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const precompiledPath = join(root, 'dist', 'core', 'config', 'precompiled-validators.cjs');
@@ -19,7 +20,7 @@ async function bundledPluginSchemas(): Promise<{ what: string; schema: JsonSchem
     const register = join(root, 'plugins', name, 'src', 'register.ts');
     if (!existsSync(register)) continue;
     const contribution = (await ((await import(pathToFileURL(register).href)) as { default: () => Promise<PluginContribution> }).default()) as PluginContribution;
-    for (const kind of ['sources', 'sinks', 'notifiers', 'secretStores'] as const) {
+    for (const kind of INSTANCE_KINDS) {
       for (const definition of contribution[kind] ?? []) found.push({ what: `${name} ${kind} ${definition.type}`, schema: definition.configSchema });
     }
   }
