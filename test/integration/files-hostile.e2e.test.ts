@@ -156,41 +156,44 @@ jobs:
     await writeFile(path, JSON.stringify({ ...manifest, sha256, stored_bytes: archive.length, raw_bytes: archive.length }, null, 2));
   }
 
-  async function restorePlanted(job: string, target: string) {
-    return runVya(['restore', `${job}/${unitOf(job)}@latest`, '--to', target, '--config', config], { env });
+  // GNU tar extracts when installed, npm tar otherwise: both must refuse the same archives.
+  for (const extractor of ['gnu-tar', 'node-tar']) {
+    async function restorePlanted(job: string, target: string) {
+      return runVya(['restore', `${job}/${unitOf(job)}@latest`, '--to', target, '--config', config], { env: { ...env, VYA_FILES_EXTRACTOR: extractor } });
+    }
+
+    it(`refuses a planted archive that writes through its own symlink, and writes nothing outside the target (${extractor})`, async () => {
+      await writeFile(join(dir.path, 'plain', 'a.txt'), 'plain\n');
+      await backup('plain');
+      const victim = join(dir.path, `victim-${extractor}`);
+      await mkdir(victim);
+      const target = join(dir.path, `hostile-1-${extractor}`);
+      await plantArchive('plain', craftTar([{ path: 'a', type: 'SymbolicLink', linkpath: victim }, { path: 'a/passwd', type: 'File', body: 'pwned\n' }]));
+      const result = await restorePlanted('plain', target);
+      expect(result.code, result.stdout).to.not.equal(0);
+      expect(result.stderr).to.match(/^Error: snapshot .* holds an unsafe entry "a"/m);
+      expect(result.stderr).not.to.match(/TAR_/);
+      expect(await readdir(victim)).to.deep.equal([]);
+      expect(await readdir(target)).to.deep.equal([]);
+
+      await plantArchive('plain', craftTar([{ path: 'b', type: 'SymbolicLink', linkpath: victim }, { path: 'b/c', type: 'SymbolicLink', linkpath: 'x' }]));
+      const through = await restorePlanted('plain', join(dir.path, `hostile-2-${extractor}`));
+      expect(through.code).to.not.equal(0);
+      expect(through.stderr).to.match(/unsafe entry "b\/c": it would be created through another link/);
+      expect(await readdir(victim)).to.deep.equal([]);
+    });
+
+    it(`refuses ../ and absolute entries in a planted archive, leaving the target empty (${extractor})`, async () => {
+      const target = join(dir.path, `hostile-3-${extractor}`, 'inner');
+      await plantArchive('plain', craftTar([{ path: 'ok.txt', type: 'File', body: 'ok\n' }, { path: '../escaped.txt', type: 'File', body: 'out\n' }, { path: '/abs-escaped.txt', type: 'File', body: 'abs\n' }]));
+      const result = await restorePlanted('plain', target);
+      expect(result.code).to.not.equal(0);
+      expect(result.stderr).to.match(/unsafe entry "\.\.\/escaped\.txt"/);
+      expect(result.stderr).to.match(/^Hint: nothing was restored/m);
+      expect(await readdir(join(dir.path, `hostile-3-${extractor}`))).to.deep.equal(['inner']);
+      expect(await readdir(target)).to.deep.equal([]);
+    });
   }
-
-  it('refuses a planted archive that writes through its own symlink, and writes nothing outside the target', async () => {
-    await writeFile(join(dir.path, 'plain', 'a.txt'), 'plain\n');
-    await backup('plain');
-    const victim = join(dir.path, 'victim');
-    await mkdir(victim);
-    const target = join(dir.path, 'hostile-1');
-    await plantArchive('plain', craftTar([{ path: 'a', type: 'SymbolicLink', linkpath: victim }, { path: 'a/passwd', type: 'File', body: 'pwned\n' }]));
-    const result = await restorePlanted('plain', target);
-    expect(result.code, result.stdout).to.not.equal(0);
-    expect(result.stderr).to.match(/^Error: snapshot .* holds an unsafe entry "a"/m);
-    expect(result.stderr).not.to.match(/TAR_/);
-    expect(await readdir(victim)).to.deep.equal([]);
-    expect(await readdir(target)).to.deep.equal([]);
-
-    await plantArchive('plain', craftTar([{ path: 'b', type: 'SymbolicLink', linkpath: victim }, { path: 'b/c', type: 'SymbolicLink', linkpath: 'x' }]));
-    const through = await restorePlanted('plain', join(dir.path, 'hostile-2'));
-    expect(through.code).to.not.equal(0);
-    expect(through.stderr).to.match(/unsafe entry "b\/c": it would be created through another link/);
-    expect(await readdir(victim)).to.deep.equal([]);
-  });
-
-  it('refuses ../ and absolute entries in a planted archive, leaving the target empty', async () => {
-    const target = join(dir.path, 'hostile-3', 'inner');
-    await plantArchive('plain', craftTar([{ path: 'ok.txt', type: 'File', body: 'ok\n' }, { path: '../escaped.txt', type: 'File', body: 'out\n' }, { path: '/abs-escaped.txt', type: 'File', body: 'abs\n' }]));
-    const result = await restorePlanted('plain', target);
-    expect(result.code).to.not.equal(0);
-    expect(result.stderr).to.match(/unsafe entry "\.\.\/escaped\.txt"/);
-    expect(result.stderr).to.match(/^Hint: nothing was restored/m);
-    expect(await readdir(join(dir.path, 'hostile-3'))).to.deep.equal(['inner']);
-    expect(await readdir(target)).to.deep.equal([]);
-  });
 
   describe('a tree with a FIFO, a unix socket and a device node', () => {
     let server: Server;

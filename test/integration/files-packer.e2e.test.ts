@@ -81,11 +81,17 @@ jobs:
     expect(backup.code, backup.stdout + backup.stderr).to.equal(0);
     const rows = parseJson<{ id: string; source_metadata?: Record<string, unknown> }[]>(await runVya(['snapshots', '--job', job, '--json', '--config', config], { env: env(packer), cwd: dir.path }));
     const id = rows.map((row) => row.id).sort().at(-1) as string;
-    const target = join(dir.path, `restored-${job}-${packer}-${Object.keys(extraEnv).length}`);
-    const restore = await runVya(['restore', id, '--to', target, '--config', config], { env: env(packer), cwd: dir.path });
-    expect(restore.code, restore.stdout + restore.stderr).to.equal(0);
+    const restored: Record<string, string>[] = [];
+    // Each archive restored by both extractors (VYA_FILES_EXTRACTOR): the same tree.
+    for (const extractor of ['gnu-tar', 'node-tar']) {
+      const target = join(dir.path, `restored-${job}-${packer}-${Object.keys(extraEnv).length}-${extractor}`);
+      const restore = await runVya(['restore', id, '--to', target, '--config', config], { env: { ...env(packer), VYA_FILES_EXTRACTOR: extractor }, cwd: dir.path });
+      expect(restore.code, restore.stdout + restore.stderr).to.equal(0);
+      restored.push(await describeTree(target));
+    }
+    expect(restored[0], 'restored by GNU tar and by npm tar').to.deep.equal(restored[1]);
     const manifest = await findManifest(id);
-    return { restored: await describeTree(target), metadata: manifest.source_metadata as Record<string, unknown>, stderr: backup.stderr };
+    return { restored: restored[0], metadata: manifest.source_metadata as Record<string, unknown>, stderr: backup.stderr };
   }
 
   async function findManifest(id: string): Promise<Record<string, unknown>> {

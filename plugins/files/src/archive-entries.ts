@@ -7,6 +7,23 @@ export interface TarEntryHeader {
   linkpath?: string;
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  '0': 'File',
+  '1': 'Link',
+  '2': 'SymbolicLink',
+  '3': 'CharacterDevice',
+  '4': 'BlockDevice',
+  '5': 'Directory',
+  '6': 'FIFO',
+  '7': 'ContiguousFile',
+  D: 'GNUDumpDir',
+};
+
+/** npm tar's name for a ustar type flag ('Unsupported' for flags it does not know either). */
+export function typeName(typeflag: string): string {
+  return TYPE_NAMES[typeflag] ?? 'Unsupported';
+}
+
 const EXTRACTED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'GNUDumpDir', 'Link']);
 const METADATA_TYPES = new Set(['ExtendedHeader', 'GlobalExtendedHeader', 'NextFileHasLongPath', 'NextFileHasLongLinkpath', 'OldGnuLongPath']);
 

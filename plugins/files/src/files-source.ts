@@ -19,7 +19,8 @@ import { tapListing } from './listing.js';
 import { describeRestoreError } from './restore-errors.js';
 import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';
 import { newCounts } from './pack-counts.js';
-import { gnuTarAvailable, packWithGnuTar } from './pack-gnu-tar.js';
+import { gnuTarAvailable } from './gnu-tar.js';
+import { packWithGnuTar } from './pack-gnu-tar.js';
 import { packWithNodeTar } from './pack-node-tar.js';
 import { createEntryFilter, type PathFilter } from './tar-filter.js';
 

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { VyaError } from '@vya/plugin-api';
+import { gnuTarEnvironment } from './gnu-tar.js';
 import { specialFileKind, type PackEvents } from './pack-counts.js';
 
 /**
@@ -26,16 +27,8 @@ const TAR_ARGS = [
   '--files-from=-',
 ];
 
-let gnuTarFound: boolean | undefined;
-
-/** Whether `tar` on PATH is GNU tar (busybox and bsdtar take other options). */
-export function gnuTarAvailable(): boolean {
-  gnuTarFound ??= /GNU tar/.test(spawnSync('tar', ['--version'], { encoding: 'utf8' }).stdout ?? '');
-  return gnuTarFound;
-}
-
 export function packWithGnuTar(root: string, events: PackEvents, signal: AbortSignal): Readable {
-  const child = spawn('tar', TAR_ARGS, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawn('tar', TAR_ARGS, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: gnuTarEnvironment() });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);

@@ -6,7 +6,13 @@ export interface ScannedEntry {
   mode: number;
   size: number;
   linkpath: string;
+  uid: number;
+  gid: number;
+  mtime: Date;
 }
+
+/** Which part of the archive a run of raw bytes is: headers (meta headers, their bodies and the end marker included), content, or padding. */
+export type RawPart = 'header' | 'content' | 'padding';
 
 export interface ScanEvents {
   /** A header was read; the entry's `size` bytes of content follow through `onContent`. */
@@ -14,6 +20,10 @@ export interface ScanEvents {
   onContent(bytes: Buffer): void;
   /** The entry's content is complete. */
   onEntryEnd(): void;
+  /** A meta header ('x', 'g', 'L', 'K') and its body were read; they apply to the next entry ('g': to all). */
+  onMeta?(typeflag: string, records: Readonly<Record<string, string>>): void;
+  /** Every byte the scanner consumes, in order, before the event its last byte completes. */
+  onRaw?(bytes: Buffer, part: RawPart): void;
 }
 
 /**
@@ -49,7 +59,11 @@ export class TarScanner {
       switch (this.state) {
         case State.Content: {
           const end = Math.min(chunk.length, pos + this.remaining);
-          if (end > pos) this.events.onContent(chunk.subarray(pos, end));
+          if (end > pos) {
+            const content = chunk.subarray(pos, end);
+            this.events.onRaw?.(content, 'content');
+            this.events.onContent(content);
+          }
           this.remaining -= end - pos;
           pos = end;
           if (this.remaining === 0) this.finishContent();
@@ -57,6 +71,7 @@ export class TarScanner {
         }
         case State.Padding: {
           const skip = Math.min(chunk.length - pos, this.padding);
+          this.events.onRaw?.(chunk.subarray(pos, pos + skip), 'padding');
           this.padding -= skip;
           pos += skip;
           if (this.padding === 0) this.state = State.Header;
@@ -66,6 +81,7 @@ export class TarScanner {
         case State.Meta: {
           const want = this.state === State.Header ? BLOCK : this.remaining;
           const taken = Math.min(chunk.length - pos, want - this.pendingBytes);
+          this.events.onRaw?.(chunk.subarray(pos, pos + taken), 'header');
           this.pending.push(chunk.subarray(pos, pos + taken));
           this.pendingBytes += taken;
           pos += taken;
@@ -87,11 +103,15 @@ export class TarScanner {
       if (this.zeroBlocks === 2) this.ended = true;
       return;
     }
-    this.zeroBlocks = 0;
+    // GNU tar ends the archive at the first zero block, npm tar at the second: refused, so that
+    // every reader sees the same entries.
+    if (this.zeroBlocks > 0) throw new Error('a lone zero block inside the archive');
     if (!checksumMatches(block)) throw new Error('a tar header has a wrong checksum');
     const typeflag = block[156] === 0 ? '0' : String.fromCharCode(block[156]);
     if (META_TYPES.has(typeflag)) {
       const size = numberField(block, 124, 12);
+      // Held in memory whole: a damaged or hostile size must not make the scanner buffer gigabytes.
+      if (size > MAX_META_BYTES) throw new Error(`a tar meta header claims ${size} bytes (at most ${MAX_META_BYTES} are read)`);
       this.metaKind = typeflag;
       this.remaining = size;
       this.padding = paddingOf(size);
@@ -99,13 +119,17 @@ export class TarScanner {
       else this.state = State.Meta;
       return;
     }
-    const size = this.extended.size !== undefined ? Number(this.extended.size) : numberField(block, 124, 12);
+    const size = this.extended.size !== undefined ? paxSize(this.extended.size) : numberField(block, 124, 12);
+    if (!Number.isSafeInteger(size)) throw new Error('a tar header has a size too large to be real');
     const entry: ScannedEntry = {
       path: this.extended.path ?? this.longName ?? ustarPath(block),
       typeflag,
       mode: numberField(block, 100, 8),
       size,
       linkpath: this.extended.linkpath ?? this.longLink ?? text(block, 157, 100),
+      uid: this.extended.uid !== undefined ? Number(this.extended.uid) : numberField(block, 108, 8),
+      gid: this.extended.gid !== undefined ? Number(this.extended.gid) : numberField(block, 116, 8),
+      mtime: new Date(1000 * (this.extended.mtime !== undefined ? Number(this.extended.mtime) : numberField(block, 136, 12))),
     };
     this.extended = {};
     this.longName = undefined;
@@ -124,11 +148,14 @@ export class TarScanner {
   }
 
   private meta(body: Buffer): void {
-    if (this.metaKind === 'x') Object.assign(this.extended, paxRecords(body));
+    let records: Record<string, string> = Object.create(null) as Record<string, string>;
+    if (this.metaKind === 'x' || this.metaKind === 'g') records = paxRecords(body);
+    if (this.metaKind === 'x') Object.assign(this.extended, records);
     else if (this.metaKind === 'L') this.longName = nulTerminated(body);
     else if (this.metaKind === 'K') this.longLink = nulTerminated(body);
     // 'g' (global pax) carries nothing the listing records.
     this.state = this.padding > 0 ? State.Padding : State.Header;
+    this.events.onMeta?.(this.metaKind, records);
   }
 }
 
@@ -142,6 +169,13 @@ const enum State {
 const BLOCK = 512;
 const EMPTY = Buffer.alloc(0);
 const META_TYPES = new Set(['x', 'g', 'L', 'K']);
+const MAX_META_BYTES = 1024 * 1024;
+
+function paxSize(value: string): number {
+  const size = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(size)) throw new Error(`a pax header has an invalid size ${JSON.stringify(value.slice(0, 40))}`);
+  return size;
+}
 
 function paddingOf(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
@@ -170,6 +204,8 @@ function numberField(block: Buffer, at: number, length: number): number {
   let i = at;
   while (i < at + length && block[i] === 0x20) i++;
   for (; i < at + length && block[i] >= 0x30 && block[i] <= 0x37; i++) value = value * 8 + (block[i] - 0x30);
+  // Anything but NULs and spaces after the digits: readers would disagree on the number.
+  for (; i < at + length; i++) if (block[i] !== 0 && block[i] !== 0x20) throw new Error('a tar header has a malformed number field');
   return value;
 }
 
@@ -180,7 +216,8 @@ function text(block: Buffer, at: number, length: number): string {
 
 function ustarPath(block: Buffer): string {
   const name = text(block, 0, 100);
-  const isUstar = block.toString('latin1', 257, 262) === 'ustar';
+  // POSIX ustar only: in old GNU headers ("ustar  ") these bytes hold times and sparse data.
+  const isUstar = block.toString('latin1', 257, 263) === 'ustar\0';
   const prefix = isUstar ? text(block, 345, 155) : '';
   return prefix ? `${prefix}/${name}` : name;
 }
@@ -192,7 +229,7 @@ function nulTerminated(body: Buffer): string {
 
 /** pax records: "<length> <key>=<value>\n", the length counting the whole record. */
 function paxRecords(body: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
+  const records: Record<string, string> = Object.create(null) as Record<string, string>;
   let at = 0;
   while (at < body.length && body[at] !== 0) {
     const space = body.indexOf(0x20, at);
@@ -200,7 +237,12 @@ function paxRecords(body: Buffer): Record<string, string> {
     if (space === -1 || !Number.isInteger(length) || length <= 0 || at + length > body.length) throw new Error('a pax header record is malformed');
     const record = body.toString('utf8', space + 1, at + length - 1);
     const equals = record.indexOf('=');
-    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
+    if (equals > 0) {
+      const key = record.slice(0, equals);
+      // Readers differ on which of two values wins; no writer vya reads produces them.
+      if (Object.hasOwn(records, key)) throw new Error(`a pax header repeats the key ${JSON.stringify(key)}`);
+      records[key] = record.slice(equals + 1);
+    }
     at += length;
   }
   return records;
