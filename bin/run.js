@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core/execute';
-import { providePluginApi } from '../dist/provide-plugin-api.js';
+// Checked before anything is imported: vya's own modules need Node.js 22.15 (module.registerHooks),
+// and an older Node would stop with a link error instead of this line.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 15)) {
+  process.stderr.write(`Error: vya needs Node.js 22.15 or later; this is ${process.version}\nHint: install a current Node.js LTS (22 or 24) and run vya with it\n`);
+  process.exit(1);
+}
+// The version is checked above; oclif's own engine check would load all of semver at every start.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
+const { execute } = await import('@oclif/core/execute');
+const { providePluginApi } = await import('../dist/provide-plugin-api.js');
 
 providePluginApi();
 await execute({ dir: import.meta.url });
