@@ -3,6 +3,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VyaError } from '@vya/plugin-api';
 import { unsafeEntry, type DeferredLink } from './deferred-links.js';
+import { whenDrainedOrClosed } from './drain.js';
 import { EntryGate, RefusedEntry } from './entry-gate.js';
 import type { ExtractedEntries } from './extract-staging.js';
 import { gnuTarEnvironment } from './gnu-tar.js';
@@ -81,13 +82,7 @@ function intoStdin(child: ChildProcess): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (gone || stdin.write(chunk)) return callback();
-      const resume = () => {
-        stdin.off('drain', resume);
-        stdin.off('close', resume);
-        callback();
-      };
-      stdin.on('drain', resume);
-      stdin.on('close', resume);
+      whenDrainedOrClosed(stdin, () => callback());
     },
     final(callback) {
       if (!gone) stdin.end();

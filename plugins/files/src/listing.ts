@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { relativeEntryPath } from './archive-entries.js';
+import { whenDrainedOrClosed } from './drain.js';
 import { TarScanner, type ScanEvents, type ScannedEntry } from './tar-scanner.js';
 
 /** One line of the stored listing (JSON): what the drill compares the restored tree with. */
@@ -121,11 +122,5 @@ class ListingWriter implements ScanEvents {
 }
 function afterDrain(listing: PassThrough, next: () => void): void {
   if (!listing.writableNeedDrain || listing.destroyed) return next();
-  const go = () => {
-    listing.off('drain', go);
-    listing.off('close', go);
-    next();
-  };
-  listing.on('drain', go);
-  listing.on('close', go);
+  whenDrainedOrClosed(listing, next);
 }

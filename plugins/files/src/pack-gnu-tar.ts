@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { VyaError } from '@vya/plugin-api';
+import { whenDrainedOrClosed } from './drain.js';
 import { gnuTarEnvironment } from './gnu-tar.js';
 import { specialFileKind, type PackEvents } from './pack-counts.js';
 
@@ -119,15 +120,7 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
 
 async function send(stdin: Writable, text: string): Promise<void> {
   if (!text || stdin.destroyed || stdin.write(text)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      stdin.off('drain', done);
-      stdin.off('close', done);
-      resolve();
-    };
-    stdin.on('drain', done);
-    stdin.on('close', done);
-  });
+  await new Promise<void>((resolve) => whenDrainedOrClosed(stdin, resolve));
 }
 
 function readDirectory(root: string, directory: string, events: PackEvents): Dirent[] {
