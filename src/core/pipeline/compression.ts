@@ -69,7 +69,9 @@ export function createDecompressStream(algorithm: CompressionAlgorithm): Transfo
  * object, age's authenticated last chunk and restore's byte count catch a truncation first.
  */
 function zstdDecompressStream(): Transform {
-  const stream = createZstdDecompress({ chunkSize: 64 * 1024 });
+  // One thread-pool round trip per output chunk: 1 MiB instead of 64 KiB took a verify of the
+  // bench's 1 GB dump from 5.0-5.6 to 4.1 CPU s (docs/performance.md, third round).
+  const stream = createZstdDecompress({ chunkSize: 1024 * 1024 });
   // zlib fails by destroying itself with its own error: give it the one line and hint users see.
   const destroy = stream.destroy.bind(stream);
   stream.destroy = (error?: Error) => destroy(error && !isVyaError(error) ? zstdError(error) : error);
