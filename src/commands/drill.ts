@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import type { DrillSummary, DrillUnitResult } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { runDrills } from '../core/drill/run-drills.js';
+import { refuseIdentityContents } from '../core/snapshots/decryption-keys.js';
+import { decryptionIdentityFlag } from '../core/snapshots/identity-flag.js';
 
 export default class Drill extends VyaCommand {
   static override summary = 'Prove that the newest snapshots restore: restore each into a scratch target, check it, drop it.';
@@ -16,12 +18,13 @@ export default class Drill extends VyaCommand {
     sink: Flags.string({ summary: "Drill the copies stored in this sink (default: the job's first sink)." }),
     keep: Flags.boolean({ summary: 'Leave the scratch database or directory in place for inspection, and print where it is.' }),
     scheduled: Flags.boolean({ summary: "Apply each job's drill.schedule (jitter, timeout) as vya daemon does (used by vya schedule install).", exclusive: ['keep', 'unit', 'into'] }),
-    identity: Flags.string({ char: 'i', summary: 'age identity to decrypt with: a file, or its contents (repeatable; default: $VYA_AGE_IDENTITY).', multiple: true, multipleNonGreedy: true }),
+    identity: decryptionIdentityFlag,
   };
 
   async run(): Promise<{ ok: boolean; drills: DrillSummary[] }> {
     const { flags, argv } = await this.parse(Drill);
     const runtime = await this.runtime({ configFlag: flags.config });
+    refuseIdentityContents(runtime, flags.identity ?? []);
     const drills = await runDrills(runtime, argv as string[], { unit: flags.unit, into: flags.into, keep: flags.keep, identityFiles: flags.identity ?? [], signal: this.abortSignal, scheduled: flags.scheduled, sink: flags.sink });
     for (const drill of drills) this.log(describeDrill(drill));
     const ok = drills.length > 0 && drills.every((drill) => drill.outcome === 'succeeded');

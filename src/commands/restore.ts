@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { VyaCommand } from '../base-command.js';
 import { restoreSnapshot, type RestoreOutcome } from '../core/restore/restore-snapshot.js';
+import { refuseIdentityContents } from '../core/snapshots/decryption-keys.js';
+import { decryptionIdentityFlag } from '../core/snapshots/identity-flag.js';
 
 export default class Restore extends VyaCommand {
   static override summary = 'Restore a snapshot into a source (a database server) or a directory.';
@@ -19,7 +21,7 @@ export default class Restore extends VyaCommand {
     jobs: Flags.integer({ summary: 'Parallel restore workers, where the engine supports it.', min: 1, max: 64 }),
     'dry-run': Flags.boolean({ summary: 'Show what would be restored without changing anything.' }),
     overwrite: Flags.boolean({ summary: 'Overwrite existing files in the target directory.' }),
-    identity: Flags.string({ char: 'i', summary: 'age identity to decrypt with: a file, or its contents (repeatable; default: $VYA_AGE_IDENTITY).', multiple: true, multipleNonGreedy: true }),
+    identity: decryptionIdentityFlag,
     sink: Flags.string({ summary: 'Only look for the snapshot in this sink.' }),
     'allow-unencrypted': Flags.boolean({ summary: 'Restore a snapshot that is unencrypted although its job is configured for encryption.' }),
     'verify-first': Flags.boolean({
@@ -33,6 +35,7 @@ export default class Restore extends VyaCommand {
   async run(): Promise<RestoreOutcome> {
     const { args, flags } = await this.parse(Restore);
     const runtime = await this.runtime({ configFlag: flags.config });
+    refuseIdentityContents(runtime, flags.identity ?? []);
     const result = await restoreSnapshot(
       runtime,
       args.snapshot,

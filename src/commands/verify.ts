@@ -3,6 +3,8 @@ import { VyaError } from '@vya/plugin-api';
 import { VyaCommand } from '../base-command.js';
 import { findSnapshots, resolveSnapshot } from '../core/snapshots/find-snapshots.js';
 import { manifestFailure, verifySnapshots, type VerifyResult } from '../core/verify/verify-snapshots.js';
+import { refuseIdentityContents } from '../core/snapshots/decryption-keys.js';
+import { decryptionIdentityFlag } from '../core/snapshots/identity-flag.js';
 
 export default class Verify extends VyaCommand {
   static override summary = 'Re-read stored snapshots and check them end to end.';
@@ -15,7 +17,7 @@ export default class Verify extends VyaCommand {
     job: Flags.string({ summary: 'With --all: only this job.' }),
     unit: Flags.string({ summary: 'With --all: only this unit.', dependsOn: ['job'] }),
     sink: Flags.string({ summary: 'Only this sink.' }),
-    identity: Flags.string({ char: 'i', summary: 'age identity to decrypt with: a file, or its contents (repeatable; default: $VYA_AGE_IDENTITY).', multiple: true, multipleNonGreedy: true }),
+    identity: decryptionIdentityFlag,
     'sha256-only': Flags.boolean({ summary: 'Check only the sha256 of the stored bytes: no decryption, no decompression (no identity needed).' }),
     'allow-unencrypted': Flags.boolean({ summary: 'Verify snapshots that are unencrypted although their job is configured for encryption.' }),
   };
@@ -24,6 +26,7 @@ export default class Verify extends VyaCommand {
     const { args, flags } = await this.parse(Verify);
     if (!args.snapshot && !flags.all) throw new VyaError('name a snapshot or pass --all', { code: 'USAGE', exitCode: 2, hint: 'vya verify JOB/UNIT@latest, or vya verify --all' });
     const runtime = await this.runtime({ configFlag: flags.config });
+    refuseIdentityContents(runtime, flags.identity ?? []);
     const query = { job: flags.job, unit: flags.unit, sink: flags.sink };
     const listing = args.snapshot ? { snapshots: [await resolveSnapshot(runtime, args.snapshot, query)], problems: [] } : await findSnapshots(runtime, query);
     const options = { identityFiles: flags.identity ?? [], sha256Only: flags['sha256-only'], allowUnencrypted: flags['allow-unencrypted'] };

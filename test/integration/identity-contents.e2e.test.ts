@@ -20,12 +20,13 @@ function expectNoKey(result: CliResult, keys: string[]): void {
   expect(output).to.not.match(/AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{8}/i);
 }
 
-describe('end to end: identity contents in VYA_AGE_IDENTITY and --identity', function () {
+describe('end to end: identity contents in VYA_AGE_IDENTITY, secret: references, never in --identity', function () {
   this.timeout(120_000);
   let dir: { path: string; cleanup: () => Promise<void> };
   let config: string;
   let identity: string;
   let wrong: string;
+  const latest = () => `files/${join(dir.path, 'data').replace(/^\/+/, '')}@latest`;
   const env = (extra: Record<string, string> = {}) => ({ VYA_STATE_DIR: join(dir.path, 'state'), VYA_AGE_IDENTITY: '', ...extra });
 
   before(async () => {
@@ -40,7 +41,8 @@ describe('end to end: identity contents in VYA_AGE_IDENTITY and --identity', fun
     config = join(dir.path, 'vya.yml');
     await writeFile(
       config,
-      `sources:
+      `secrets: { store: env, env: { type: env } }
+sources:
   data: { type: files, paths: [./data] }
 sinks:
   repo: { type: local, path: ./repo }
@@ -62,13 +64,28 @@ jobs:
     }
   });
 
-  it('--identity "$(cat key.txt)" decrypts too, in plain and --json output', async () => {
+  it('--identity "$(cat key.txt)" is refused before anything is read, without printing the key (argv is public)', async () => {
     for (const json of [[], ['--json']]) {
-      const result = await runVya(['verify', '--all', ...json, '-i', identity, '--config', config], { env: env() });
+      for (const command of [['verify', '--all'], ['restore', latest(), '--to', join(dir.path, 'never')], ['drill', 'files']]) {
+        const result = await runVya([...command, ...json, '-i', identity, '--config', config], { env: env() });
+        expect(result.code, `${command[0]} ${json.join('')}`).to.equal(2);
+        expect(result.stdout + result.stderr).to.match(/--identity takes a path to an identity file or a secret: reference, not the key itself/);
+        expectNoKey(result, secretKeys(identity));
+      }
+    }
+  });
+
+  it('--identity secret:NAME.FIELD decrypts with the identity held in the secret store', async () => {
+    for (const json of [[], ['--json']]) {
+      const result = await runVya(['verify', '--all', ...json, '-i', 'secret:age.identity', '--config', config], { env: env({ VYA_SECRET_AGE_IDENTITY: identity }) });
       expect(result.code, result.stdout + result.stderr).to.equal(0);
       expect(result.stdout).to.match(/age decryption/);
       expectNoKey(result, secretKeys(identity));
     }
+    const target = join(dir.path, 'restored-from-secret');
+    const restore = await runVya(['restore', latest(), '--to', target, '-i', 'secret:age.identity', '--config', config], { env: env({ VYA_SECRET_AGE_IDENTITY: identity }) });
+    expect(restore.code, restore.stderr).to.equal(0);
+    expect(await readFile(join(target, 'a.txt'), 'utf8')).to.equal('hello\n');
   });
 
   it('a wrong or damaged key fails without printing it', async () => {
@@ -78,8 +95,9 @@ jobs:
         const fromEnv = await runVya(['verify', '--all', ...json, '--config', config], { env: env({ VYA_AGE_IDENTITY: value }) });
         expect(fromEnv.code).to.not.equal(0);
         expectNoKey(fromEnv, [...secretKeys(value), ...secretKeys(identity)]);
-        const fromFlag = await runVya(['restore', 'files/data@latest', '--to', join(dir.path, 'out'), ...json, '-i', value, '--config', config], { env: env() });
+        const fromFlag = await runVya(['restore', latest(), '--to', join(dir.path, 'out'), ...json, '-i', 'secret:age.identity', '--config', config], { env: env({ VYA_SECRET_AGE_IDENTITY: value }) });
         expect(fromFlag.code).to.not.equal(0);
+        expect(fromFlag.stdout + fromFlag.stderr).to.match(/age|identity/i);
         expectNoKey(fromFlag, [...secretKeys(value), ...secretKeys(identity)]);
       }
     }

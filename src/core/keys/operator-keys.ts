@@ -4,7 +4,7 @@ import { parseIdentityFile } from '../crypto/age/index.js';
 import { readIdentityFile } from '../pipeline/encryption.js';
 import type { Runtime } from '../runtime.js';
 import { promptHidden } from '../secrets/secret-input.js';
-import { isIdentityContents } from '../snapshots/decryption-keys.js';
+import { isIdentityContents, refuseIdentityContents } from '../snapshots/decryption-keys.js';
 
 /**
  * The keys an operator hands to `vya keys add/remove` to open the snapshots' file keys.
@@ -19,7 +19,7 @@ export class OperatorKeys {
     private readonly runtime: Runtime,
     private readonly identityFlags: string[],
   ) {
-    for (const value of identityFlags) if (isIdentityContents(value)) throw contentsInArgv(runtime, value);
+    refuseIdentityContents(runtime, identityFlags);
   }
 
   /** The identities given, read once; a terminal is asked when none was given. */
@@ -92,13 +92,4 @@ export class OperatorKeys {
     }
     return identities;
   }
-}
-
-function contentsInArgv(runtime: Runtime, value: string): VyaError {
-  runtime.addSecret(value);
-  return new VyaError('--identity takes a path to an identity file or a secret: reference, not the key itself', {
-    code: 'USAGE',
-    exitCode: 2,
-    hint: 'a key on the command line is visible in the process list and shell history: pass --identity FILE, --identity secret:NAME.FIELD, or set VYA_AGE_IDENTITY',
-  });
 }
