@@ -1,10 +1,7 @@
 import { VyaError } from '@vya/plugin-api';
-import { parseSecretReference } from '../config/secret-refs.js';
-import { parseIdentityFile } from '../crypto/age/index.js';
-import { readIdentityFile } from '../pipeline/encryption.js';
 import type { Runtime } from '../runtime.js';
 import { promptHidden } from '../secrets/secret-input.js';
-import { isIdentityContents, refuseIdentityContents } from '../snapshots/decryption-keys.js';
+import { identitiesFromEnvironment, identitiesFromFlag, parsedContents, refuseIdentityContents } from '../snapshots/decryption-keys.js';
 
 /**
  * The keys an operator hands to `vya keys add/remove` to open the snapshots' file keys.
@@ -48,12 +45,12 @@ export class OperatorKeys {
 
   private async readIdentities(): Promise<string[]> {
     const identities: string[] = [];
-    for (const value of this.identityFlags) identities.push(...(await this.fromFlag(value)));
+    for (const value of this.identityFlags) identities.push(...(await identitiesFromFlag(this.runtime, value)));
     const fromEnv = process.env.VYA_AGE_IDENTITY;
-    if (this.identityFlags.length === 0 && fromEnv) identities.push(...this.registered(isIdentityContents(fromEnv) ? this.parseContents(fromEnv, 'VYA_AGE_IDENTITY') : await readIdentityFile(fromEnv)));
+    if (this.identityFlags.length === 0 && fromEnv) identities.push(...(await identitiesFromEnvironment(this.runtime, fromEnv)));
     if (identities.length === 0 && process.stdin.isTTY) {
       const typed = await promptHidden('age identity to open the snapshots (AGE-SECRET-KEY-1..., not echoed): ');
-      identities.push(...this.registered(this.parseContents(typed, 'the prompt')));
+      identities.push(...parsedContents(this.runtime, typed, 'the prompt', 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen'));
     }
     if (identities.length === 0) {
       throw new VyaError('no age identity given to open the snapshots', {
@@ -61,34 +58,6 @@ export class OperatorKeys {
         exitCode: 2,
         hint: 'pass --identity FILE (or secret:NAME.FIELD), set VYA_AGE_IDENTITY, or run on a terminal to be asked',
       });
-    }
-    return identities;
-  }
-
-  private async fromFlag(value: string): Promise<string[]> {
-    if (!parseSecretReference(value)) return this.registered(await readIdentityFile(value));
-    const contents = await this.runtime.resolveSecrets(value, '--identity');
-    return this.registered(this.parseContents(contents, `--identity ${value}`));
-  }
-
-  private parseContents(contents: string, source: string): string[] {
-    this.runtime.addSecret(contents);
-    for (const line of contents.split(/\r?\n/)) if (line.trim() && !line.trim().startsWith('#')) this.runtime.addSecret(line.trim());
-    try {
-      return parseIdentityFile(contents);
-    } catch (error) {
-      throw new VyaError(`the age identity from ${source} is not valid: ${(error as Error).message}`, {
-        code: 'AGE_BAD_IDENTITY',
-        exitCode: 2,
-        hint: 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen',
-      });
-    }
-  }
-
-  private registered(identities: string[]): string[] {
-    for (const identity of identities) {
-      this.runtime.addSecret(identity);
-      this.runtime.addSecret(identity.toLowerCase());
     }
     return identities;
   }

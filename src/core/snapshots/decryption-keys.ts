@@ -40,12 +40,14 @@ export function refuseIdentityContents(runtime: Runtime, identityFlags: string[]
   });
 }
 
-async function identitiesFromFlag(runtime: Runtime, value: string): Promise<string[]> {
+/** The identities an --identity value names: a file, or a `secret:` reference to its contents. */
+export async function identitiesFromFlag(runtime: Runtime, value: string): Promise<string[]> {
   if (!parseSecretReference(value)) return registered(runtime, await readIdentityFile(value));
   return parsedContents(runtime, await runtime.resolveSecrets(value, '--identity'), `--identity ${value}`, 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen');
 }
 
-async function identitiesFromEnvironment(runtime: Runtime, value: string): Promise<string[]> {
+/** The identities in VYA_AGE_IDENTITY: a file's path or its contents. */
+export async function identitiesFromEnvironment(runtime: Runtime, value: string): Promise<string[]> {
   if (!isIdentityContents(value)) return registered(runtime, await readIdentityFile(value));
   return parsedContents(runtime, value, 'VYA_AGE_IDENTITY', 'VYA_AGE_IDENTITY takes a path to an identity file, or its contents (AGE-SECRET-KEY-1... lines and # comments)');
 }
@@ -56,13 +58,13 @@ export function isIdentityContents(value: string): boolean {
 }
 
 /** An identity file's contents: registered as secrets before they are parsed, never quoted. */
-function parsedContents(runtime: Runtime, contents: string, source: string, hint: string): string[] {
+export function parsedContents(runtime: Runtime, contents: string, source: string, hint: string): string[] {
   runtime.addSecret(contents);
   for (const line of contents.split(/\r?\n/)) if (line.trim() && !line.trim().startsWith('#')) runtime.addSecret(line.trim());
   try {
     return registered(runtime, parseIdentityFile(contents));
   } catch (error) {
-    throw new VyaError(`the age identity given in ${source} is not valid: ${(error as Error).message}`, { code: 'AGE_BAD_IDENTITY', hint });
+    throw new VyaError(`the age identity given in ${source} is not valid: ${(error as Error).message}`, { code: 'AGE_BAD_IDENTITY', exitCode: 2, hint });
   }
 }
 
