@@ -105,9 +105,15 @@ jobs:
     }
   });
 
-  it('a missing identity file is named by its path', async () => {
+  it('a missing or malformed identity file is named by its path, bad input (exit 2), its text never shown', async () => {
     const result = await runVya(['verify', '--all', '-i', join(dir.path, 'nope.txt'), '--config', config], { env: env() });
-    expect(result.code).to.not.equal(0);
+    expect(result.code).to.equal(2);
     expect(result.stdout + result.stderr).to.include(join(dir.path, 'nope.txt'));
+    const malformed = join(dir.path, 'malformed.txt');
+    await writeFile(malformed, `# created: today\n${identity.split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-1'))?.slice(0, 40) ?? ''}\n`);
+    const restore = await runVya(['restore', latest(), '--to', join(dir.path, 'never-malformed'), '-i', malformed, '--config', config], { env: env() });
+    expect(restore.code, restore.stderr).to.equal(2);
+    expect(restore.stderr).to.match(/^Error: identity file line 2 is not an age identity \(.*malformed\.txt\)$/m);
+    expectNoKey(restore, secretKeys(identity));
   });
 });

@@ -82,10 +82,17 @@ export async function readIdentityFile(path: string): Promise<string[]> {
   } catch (error) {
     throw new VyaError(`cannot read identity file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       code: 'IDENTITY_UNREADABLE',
+      exitCode: 2,
       hint: 'pass an age identity file created by `age-keygen` or `vya init`',
     });
   }
-  return parseIdentityFile(text);
+  try {
+    return parseIdentityFile(text);
+  } catch (error) {
+    // Bad input, nothing attempted (docs/commands.md); the message names the line, never its text.
+    const hint = error instanceof VyaError ? error.hint : undefined;
+    throw new VyaError(`${(error as Error).message} (${path})`, { code: 'AGE_BAD_IDENTITY', exitCode: 2, hint, cause: error });
+  }
 }
 
 export async function readRecipientsFile(path: string): Promise<string[]> {
