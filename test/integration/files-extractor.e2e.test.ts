@@ -1,24 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
+import { describeTree } from '../support/describe-tree.js';
 
-/** Every entry with its type, mode, mtime in seconds (directories too) and, for files, content. */
-async function describeTree(root: string, relative = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(join(root, relative))).sort()) {
-    const path = join(relative, name);
-    const info = await lstat(join(root, path));
-    const stamp = `${(info.mode & 0o7777).toString(8)} ${Math.floor(info.mtimeMs / 1000)}`;
-    if (info.isSymbolicLink()) out[path] = 'link';
-    else if (info.isDirectory()) {
-      out[path] = `dir ${stamp}`;
-      Object.assign(out, await describeTree(root, path));
-    } else out[path] = `file ${stamp} ${(await readFile(join(root, path))).toString('base64').slice(0, 40)}`;
-  }
-  return out;
-}
+const describeTreeOf = (root: string) => describeTree(root, { fileModes: true, times: 'all' });
 
 /**
  * Restores extract with GNU tar when it is installed: what it is handed (EntryGate), how it
@@ -64,7 +51,7 @@ describe('end to end: the files restore through GNU tar', function () {
     const target = join(dir.path, 'restored');
     const result = await restore(target, { VYA_FILES_EXTRACTOR: 'gnu-tar' });
     expect(result.code, result.stderr).to.equal(0);
-    expect(await describeTree(target)).to.deep.equal(await describeTree(tree()));
+    expect(await describeTreeOf(target)).to.deep.equal(await describeTreeOf(tree()));
     await chmod(join(target, 'locked'), 0o755);
   });
 
@@ -75,7 +62,7 @@ describe('end to end: the files restore through GNU tar', function () {
     const target = join(dir.path, 'restored-tar-options');
     const result = await restore(target, hostile);
     expect(result.code, result.stderr).to.equal(0);
-    expect(await describeTree(target)).to.deep.equal(await describeTree(tree()));
+    expect(await describeTreeOf(target)).to.deep.equal(await describeTreeOf(tree()));
     await chmod(join(target, 'locked'), 0o755);
   });
 

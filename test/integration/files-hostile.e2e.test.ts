@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import * as tar from 'tar';
 import { generatedStream } from '@vya/testing';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
+import { describeTree } from '../support/describe-tree.js';
 
 interface Manifest {
   id: string;
@@ -17,23 +18,6 @@ interface Manifest {
   stored_bytes: number;
   raw_bytes: number;
   source_metadata: Record<string, unknown>;
-}
-
-/** Every entry: type, link target text (never followed) and content hash. */
-async function describeTree(root: string, relative = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(join(root, relative))).sort()) {
-    const path = join(relative, name);
-    const full = join(root, path);
-    const info = await lstat(full);
-    if (info.isSymbolicLink()) out[path] = `link -> ${await readlink(full)}`;
-    else if (info.isDirectory()) {
-      out[path] = `dir ${(info.mode & 0o7777).toString(8)}`;
-      Object.assign(out, await describeTree(root, path));
-    } else if (info.isFile()) out[path] = `file ${createHash('sha256').update(await readFile(full)).digest('hex')}`;
-    else out[path] = 'special';
-  }
-  return out;
 }
 
 /** A tar archive written header by header, so it can hold what vya would never produce. */

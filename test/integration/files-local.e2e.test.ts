@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { generatedStream } from '@vya/testing';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
+import { describeTree } from '../support/describe-tree.js';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
+
+const describeTreeOf = (root: string) => describeTree(root, { fileModes: true, times: 'files' });
 
 interface SnapshotRow {
   id: string;
@@ -35,28 +36,6 @@ async function buildTree(root: string, bigFileBytes: number): Promise<void> {
   await writeFile(join(root, 'long-' + 'n'.repeat(150) + '.txt'), 'long name\n');
   await pipeline(generatedStream(bigFileBytes, 42), createWriteStream(join(root, 'nested/big.bin')));
   await utimes(join(root, 'nested/deeper/deepest/leaf.txt'), new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
-}
-
-/** Every entry with its type, mode, mtime (files and dirs), link target and content hash. */
-async function describeTree(root: string, relative = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(join(root, relative))).sort()) {
-    const path = join(relative, name);
-    const full = join(root, path);
-    const info = await lstat(full);
-    if (info.isSymbolicLink()) out[path] = `link -> ${await readlink(full)}`;
-    else if (info.isDirectory()) {
-      out[path] = `dir ${(info.mode & 0o7777).toString(8)}`;
-      Object.assign(out, await describeTree(root, path));
-    } else out[path] = `file ${(info.mode & 0o7777).toString(8)} ${Math.floor(info.mtimeMs / 1000)} ${await sha256File(full)}`;
-  }
-  return out;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 describe('end to end: files → local, through the real vya binary', function () {
@@ -129,7 +108,7 @@ describe('end to end: files → local, through the real vya binary', function ()
     const target = join(dir.path, 'restored');
     const result = await runVya(['restore', `files-to-local/${snapshot.unit}@latest`, '--to', target, '--config', config, '--identity', join(dir.path, 'vya-identity.txt')], { env });
     expect(result.code, result.stderr).to.equal(0);
-    expect(await describeTree(target)).to.deep.equal(await describeTree(source));
+    expect(await describeTreeOf(target)).to.deep.equal(await describeTreeOf(source));
   });
 
   it('the standard tools recover the snapshot without vya: age -d | zstd -d | tar -x', async () => {
@@ -138,7 +117,7 @@ describe('end to end: files → local, through the real vya binary', function ()
     const target = join(dir.path, 'by-hand');
     await mkdir(target);
     execFileSync('sh', ['-c', `age -d -i "$1" "$2" | zstd -d | tar -x -C "$3"`, 'sh', join(dir.path, 'vya-identity.txt'), stored, target]);
-    expect(await describeTree(target)).to.deep.equal(await describeTree(source));
+    expect(await describeTreeOf(target)).to.deep.equal(await describeTreeOf(source));
   });
 
   it('restore refuses a non-empty target unless --overwrite', async () => {

@@ -1,26 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, link, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseJson, runVya, tempDir } from '../support/cli.js';
+import { describeTree } from '../support/describe-tree.js';
 
-/** Every entry of a tree: type, link text (never followed), mode and content hash. */
-async function describeTree(root: string, relative = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(join(root, relative))).sort()) {
-    const path = join(relative, name);
-    const full = join(root, path);
-    const info = await lstat(full);
-    if (info.isSymbolicLink()) out[path] = `link -> ${await readlink(full)}`;
-    else if (info.isDirectory()) {
-      out[path] = `dir ${(info.mode & 0o7777).toString(8)}`;
-      Object.assign(out, await describeTree(root, path));
-    } else if (info.isFile()) out[path] = `file ${(info.mode & 0o7777).toString(8)} ${Math.floor(info.mtimeMs / 1000)} ${createHash('sha256').update(await readFile(full)).digest('hex')}`;
-    else out[path] = 'special';
-  }
-  return out;
-}
+const describeTreeOf = (root: string) => describeTree(root, { fileModes: true, times: 'files' });
 
 /**
  * The files source packs with GNU tar when it is installed and with npm tar otherwise
@@ -87,7 +73,7 @@ jobs:
       const target = join(dir.path, `restored-${job}-${packer}-${Object.keys(extraEnv).length}-${extractor}`);
       const restore = await runVya(['restore', id, '--to', target, '--config', config], { env: { ...env(packer), VYA_FILES_EXTRACTOR: extractor }, cwd: dir.path });
       expect(restore.code, restore.stdout + restore.stderr).to.equal(0);
-      restored.push(await describeTree(target));
+      restored.push(await describeTreeOf(target));
     }
     expect(restored[0], 'restored by GNU tar and by npm tar').to.deep.equal(restored[1]);
     const manifest = await findManifest(id);
@@ -104,7 +90,7 @@ jobs:
   }
 
   it('GNU tar and npm tar restore to the same tree, excludes applied, the FIFO skipped with a warning', async () => {
-    const original = await describeTree(tree());
+    const original = await describeTreeOf(tree());
     const wanted = expectedTree(original, (path) => !path.endsWith('.tmp') && path !== 'cache' && !path.startsWith('cache/'));
     const gnu = await backupAndRestore('tree', 'gnu-tar');
     const node = await backupAndRestore('tree', 'node-tar');
@@ -116,7 +102,7 @@ jobs:
   });
 
   it('include limits the files, never the directories that lead to them, with either packer', async () => {
-    const original = await describeTree(tree());
+    const original = await describeTreeOf(tree());
     const wanted = expectedTree(original, (path) => original[path].startsWith('dir') ? !path.startsWith('cache') : path.endsWith('.txt') && !path.startsWith('cache/'));
     const gnu = await backupAndRestore('only-txt', 'gnu-tar');
     const node = await backupAndRestore('only-txt', 'node-tar');
@@ -129,7 +115,7 @@ jobs:
     const bin = join(dir.path, 'fake-bin');
     await mkdir(bin, { recursive: true });
     await writeFile(join(bin, 'tar'), '#!/bin/sh\necho "bsdtar 3.6.2 - libarchive 3.6.2"\nexit 0\n', { mode: 0o755 });
-    const original = await describeTree(tree());
+    const original = await describeTreeOf(tree());
     const wanted = expectedTree(original, (path) => !path.endsWith('.tmp') && path !== 'cache' && !path.startsWith('cache/'));
     const run = await backupAndRestore('tree', 'auto', { PATH: `${bin}:${process.env.PATH ?? ''}` });
     expect(run.restored).to.deep.equal(wanted);
