@@ -50,7 +50,7 @@ export class OperatorKeys {
     if (this.identityFlags.length === 0 && fromEnv) identities.push(...(await identitiesFromEnvironment(this.runtime, fromEnv)));
     if (identities.length === 0 && process.stdin.isTTY) {
       const typed = await promptHidden('age identity to open the snapshots (AGE-SECRET-KEY-1..., not echoed): ');
-      identities.push(...parsedContents(this.runtime, typed, 'the prompt', 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen'));
+      identities.push(...parsedContents(this.runtime, typed, 'the prompt'));
     }
     if (identities.length === 0) {
       throw new VyaError('no age identity given to open the snapshots', {

@@ -43,7 +43,7 @@ export function refuseIdentityContents(runtime: Runtime, identityFlags: string[]
 /** The identities an --identity value names: a file, or a `secret:` reference to its contents. */
 export async function identitiesFromFlag(runtime: Runtime, value: string): Promise<string[]> {
   if (!parseSecretReference(value)) return registered(runtime, await readIdentityFile(value));
-  return parsedContents(runtime, await runtime.resolveSecrets(value, '--identity'), `--identity ${value}`, 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen');
+  return parsedContents(runtime, await runtime.resolveSecrets(value, '--identity'), `--identity ${value}`);
 }
 
 /** The identities in VYA_AGE_IDENTITY: a file's path or its contents. */
@@ -57,8 +57,10 @@ export function isIdentityContents(value: string): boolean {
   return /AGE-SECRET-KEY-1/i.test(value) || /[\r\n]/.test(value);
 }
 
+const IDENTITY_HINT = 'an identity is an AGE-SECRET-KEY-1... line, as written by age-keygen';
+
 /** An identity file's contents: registered as secrets before they are parsed, never quoted. */
-export function parsedContents(runtime: Runtime, contents: string, source: string, hint: string): string[] {
+export function parsedContents(runtime: Runtime, contents: string, source: string, hint = IDENTITY_HINT): string[] {
   runtime.addSecret(contents);
   for (const line of contents.split(/\r?\n/)) if (line.trim() && !line.trim().startsWith('#')) runtime.addSecret(line.trim());
   try {
