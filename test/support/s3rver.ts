@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './cli.js';
+import { freePort } from './free-port.js';
 
 /**
  * A real S3-compatible server (the npm `s3rver`) in its own process, so that its memory does
@@ -12,16 +13,33 @@ import { repoRoot } from './cli.js';
 export class S3rverProcess {
   private child: ChildProcess | undefined;
   private dir = '';
-  readonly port = 40000 + Math.floor(Math.random() * 20000);
-  readonly endpoint = `http://127.0.0.1:${this.port}`;
+  private chosenPort: number | undefined;
   readonly credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
   private buckets: string[] = [];
 
+  /** The port it listens on, chosen by the kernel at `start` (a random one can be taken). */
+  get port(): number {
+    if (this.chosenPort === undefined) throw new Error('s3rver: start() it before asking for its port');
+    return this.chosenPort;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
   async start(buckets: string[]): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'vya-s3rver-'));
     this.buckets = buckets;
-    await this.launch();
+    // The port is free when chosen but can be taken before s3rver binds it: try another.
+    for (let attempt = 1; ; attempt++) {
+      this.chosenPort = await freePort();
+      try {
+        return await this.launch();
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   /** Kills the server as a crash or an outage would, keeping its data for `restart`. */
@@ -43,12 +61,18 @@ export class S3rverProcess {
     // s3rver encrypts list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
     const args = ['--openssl-legacy-provider', join(repoRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '--silent', '--no-vhost-buckets'];
     for (const bucket of buckets) args.push('--configure-bucket', bucket);
-    this.child = spawn(process.execPath, args, { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) break;
       if (await listening(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error('s3rver did not start');
+    child.kill('SIGKILL');
+    throw new Error(`s3rver did not start on port ${this.port}: ${stderr.trim() || 'no output'}`);
   }
 
   async stop(): Promise<void> {
