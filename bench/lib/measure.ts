@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { serverCpuSeconds } from './server-cpu.js';
 
 /** One timed run of a shell command: wall, CPU of every process it ran, and vya's own peak RSS. */
 export interface Sample {
@@ -10,6 +11,8 @@ export interface Sample {
   sys: number;
   /** Peak RSS (MiB) of the process run under `vyaTime` inside the command, when there is one. */
   vyaRssMiB?: number;
+  /** CPU seconds the database servers spent during the run (serverCpuSeconds): not in `cpu`. */
+  serverCpu: number;
   load: number;
 }
 
@@ -25,11 +28,13 @@ export function timeCommand(command: string, scratch: string, env: NodeJS.Proces
   const rss = join(scratch, 'vya-rss.out');
   rmSync(rss, { force: true });
   const load = loadAverage();
+  const serverBefore = serverCpuSeconds();
   const result = spawnSync(TIME, ['-f', '%e %U %S', '-o', report, 'bash', '-o', 'pipefail', '-c', command], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, VYA_BENCH_RSS_FILE: rss } });
+  const serverCpu = serverCpuSeconds() - serverBefore;
   if (result.status !== 0) throw new Error(`failed (${result.status}): ${command}\n${result.stderr.toString().slice(-2000)}`);
   const [wall, user, sys] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   const vyaRss = readRss(rss);
-  return { wall, user, sys, cpu: user + sys, load, ...(vyaRss === undefined ? {} : { vyaRssMiB: vyaRss }) };
+  return { wall, user, sys, cpu: user + sys, serverCpu, load, ...(vyaRss === undefined ? {} : { vyaRssMiB: vyaRss }) };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ScenarioResult {
 export interface SideSummary {
   wall: number;
   cpu: number;
+  /** Median CPU seconds of the database servers during the side's runs. */
+  serverCpu: number;
   mbPerS?: number;
   vyaRssMiB?: number;
 }
@@ -42,6 +44,7 @@ function side(samples: Sample[], bytes: number | undefined): SideSummary | undef
   return {
     wall,
     cpu: median(samples.map((s) => s.cpu)),
+    serverCpu: median(samples.map((s) => s.serverCpu ?? 0)),
     ...(bytes ? { mbPerS: bytes / 1e6 / wall } : {}),
     ...(rss.length ? { vyaRssMiB: Math.max(...rss) } : {}),
   };
@@ -80,17 +83,17 @@ export function renderMarkdown(report: Report): string {
     '',
     `Scale ${settings.scale} (pgbench -s ${settings.sizes.pgbenchScale} + ${settings.sizes.pgOrders} orders; MariaDB ${settings.sizes.mariadbOrders} orders; ${settings.sizes.smallFiles} small files + ${settings.sizes.largeFiles} × ${(settings.sizes.largeFileBytes / 1024 ** 2).toFixed(0)} MiB; ${settings.sizes.smallDatabases} small databases; ${(settings.sizes.bigDumpBytes / 1024 ** 3).toFixed(2)} GiB dump), median of ${settings.runs} alternating runs, Node ${settings.node}, ${settings.cores} cores, load average ${report.load.min}–${report.load.max} during the runs.`,
     '',
-    'CPU = user + system seconds of every process of the side (dump tool, zstd, age, vya and its children). RSS = peak of the vya node process. Ratio = vya / reference.',
+    'CPU = user + system seconds of every process of the side (dump tool, zstd, age, vya and its children). Server CPU = what the PostgreSQL and MariaDB servers spent meanwhile, on the same cores but in no column of CPU. RSS = peak of the vya node process. Ratio = vya / reference.',
     '',
-    '| scenario | vya wall s | vya CPU s | vya RSS MiB | vya MB/s | ref wall s | ref CPU s | ratio wall | ratio CPU | target |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | vya wall s | vya CPU s | vya server CPU s | vya RSS MiB | vya MB/s | ref wall s | ref CPU s | ref server CPU s | ratio wall | ratio CPU | target |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of report.scenarios) {
     if (s.error) {
-      lines.push(`| ${s.id} | failed: ${s.error.replace(/\|/g, '/')} | | | | | | | | ${s.target ?? ''} |`);
+      lines.push(`| ${s.id} | failed: ${s.error.replace(/\|/g, '/')} | | | | | | | | | | ${s.target ?? ''} |`);
       continue;
     }
-    lines.push(`| ${s.id} | ${f(s.vya?.wall)} | ${f(s.vya?.cpu)} | ${f(s.vya?.vyaRssMiB, 0)} | ${f(s.vya?.mbPerS, 0)} | ${f(s.reference?.wall)} | ${f(s.reference?.cpu)} | ${f(s.ratio?.wall)} | ${f(s.ratio?.cpu)} | ${s.target ?? ''} |`);
+    lines.push(`| ${s.id} | ${f(s.vya?.wall)} | ${f(s.vya?.cpu)} | ${f(s.vya?.serverCpu)} | ${f(s.vya?.vyaRssMiB, 0)} | ${f(s.vya?.mbPerS, 0)} | ${f(s.reference?.wall)} | ${f(s.reference?.cpu)} | ${f(s.reference?.serverCpu)} | ${f(s.ratio?.wall)} | ${f(s.ratio?.cpu)} | ${s.target ?? ''} |`);
   }
   lines.push('', ...report.scenarios.map((s) => `- **${s.id}**: ${s.title}`), '');
   return lines.join('\n');
