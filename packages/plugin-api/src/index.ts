@@ -16,6 +16,8 @@ export type {
   TypeDefinition,
 } from './plugin.js';
 export { REGISTER_HOOK, definePlugin } from './plugin.js';
+export type { DirectWriter } from './direct-write.js';
+export { WRITE_DIRECTLY, writeInto, writesDirectly } from './direct-write.js';
 export type { ChildOptions, StreamingChild } from './process.js';
 export { feedChild, processAlive, relevantLines, runTool, spawnStreaming } from './process.js';
 export type { ReportFailure, ReportJob, ReportModel, ReportRun, ReportTemplate, ReportUnit } from './report-template.js';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
+import { WRITE_DIRECTLY, writesDirectly } from './direct-write.js';
 import { VyaError } from './errors.js';
 
 export interface ChildOptions {
@@ -67,7 +68,8 @@ export function spawnStreaming(command: string, args: string[], options: ChildOp
  * with its own error (stderr) when it fails. A child that dies closes its stdin, and the EPIPE
  * of our next write is only a consequence: it is never the error. When `data` errors (a damaged
  * snapshot), the child is killed before its stdin closes, so it cannot take the early end of
- * input for the real one and commit; the data error is the one reported.
+ * input for the real one and commit; the data error is the one reported. A stream that writes
+ * directly (WRITE_DIRECTLY) is let do so, and stdin is closed once it ended cleanly.
  */
 export function feedChild(child: StreamingChild, data: Readable): Promise<string> {
   return new Promise<string>((resolve, reject) => {
@@ -82,6 +84,7 @@ export function feedChild(child: StreamingChild, data: Readable): Promise<string
         () => reject(error),
       );
     });
+    // A direct writer stops writing by itself once a write failed.
     child.stdin.on('error', () => data.unpipe(child.stdin));
     child.exited.then(
       (stderr) => {
@@ -93,7 +96,15 @@ export function feedChild(child: StreamingChild, data: Readable): Promise<string
         if (!dataError) reject(error);
       },
     );
-    data.pipe(child.stdin);
+    if (writesDirectly(data)) {
+      data[WRITE_DIRECTLY](child.stdin);
+      finished(data).then(
+        () => child.stdin.end(),
+        () => {},
+      );
+    } else {
+      data.pipe(child.stdin);
+    }
   });
 }
 

@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { errorMessage, feedChild, runTool, spawnStreaming, VyaError, type BackupUnit, type PluginContext, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult } from '@vya/plugin-api';
+import { errorMessage, feedChild, runTool, spawnStreaming, VyaError, writeInto, type BackupUnit, type PluginContext, type RestoreOptions, type RestorePlan, type RestoreRequest, type RestoreResult } from '@vya/plugin-api';
 import { connectionString, libpqEnv, quoteIdentifier, withClient, type PostgresConnection } from './connection.js';
 import { toolPath } from './tools.js';
 
@@ -64,7 +63,7 @@ async function restoreStaged(pgRestore: string, args: string[], request: Restore
   try {
     const file = join(dir.path, 'archive.pgdump');
     // Complete only when the data stream ended cleanly, i.e. the snapshot matched its manifest.
-    await pipeline(request.data, createWriteStream(file, { mode: 0o600 }), { signal: options.signal });
+    await writeInto(request.data, createWriteStream(file, { mode: 0o600 }), options.signal);
     onStart();
     await runTool(pgRestore, [...args, '--', file], options);
   } finally {

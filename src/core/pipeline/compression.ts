@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { PassThrough, type Transform } from 'node:stream';
-import { constants as zlibConstants, createGunzip, createGzip, createZstdDecompress } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, createGzip } from 'node:zlib';
 import { CompressStream } from 'zstd-napi';
-import { isVyaError, VyaError } from '@vya/plugin-api';
+import { VyaError } from '@vya/plugin-api';
 import type { CompressionAlgorithm, CompressionConfig } from '../config/types.js';
 
 // zstd -3 -T2 on 400 MB of the bench's dump: 8 MiB jobs (level 3's default) 54 MiB of RSS,
@@ -24,7 +24,7 @@ export function compressionExtension(algorithm: CompressionAlgorithm): string {
  * project's loaded 2-core machine; docs/performance.md): zstd-napi 60.2 s wall / 8.6 s CPU,
  * zlib 106.0 s / 11.0 s; without age 30.3 s / 5.9 s against 19.5 s / 6.6 s. zlib compresses on
  * one thread only: its ZSTD_c_nbWorkers breaks the stream (nodejs/node#59899, Node 22.23 and
- * 24.21). Decompression is the other way round: see zstdDecompressStream.
+ * 24.21). Decompression: ZstdPlainStream (zstd-napi's streaming decoder, docs/performance.md).
  */
 export function createCompressStream(config: CompressionConfig = DEFAULT_COMPRESSION): Transform {
   switch (config.algorithm) {
@@ -46,10 +46,9 @@ export function createCompressStream(config: CompressionConfig = DEFAULT_COMPRES
   }
 }
 
-export function createDecompressStream(algorithm: CompressionAlgorithm): Transform {
+/** gzip or none; zstd is read by ZstdPlainStream, which also counts and can reuse its buffers. */
+export function createDecompressStream(algorithm: Exclude<CompressionAlgorithm, 'zstd'>): Transform {
   switch (algorithm) {
-    case 'zstd':
-      return zstdDecompressStream();
     case 'gzip':
       return createGunzip({ chunkSize: 64 * 1024, finishFlush: zlibConstants.Z_SYNC_FLUSH });
     case 'none':
@@ -57,29 +56,6 @@ export function createDecompressStream(algorithm: CompressionAlgorithm): Transfo
     default:
       throw new VyaError(`snapshot uses unknown compression "${String(algorithm)}"`, { hint: 'upgrade vya' });
   }
-}
-
-/**
- * Node's own zstd: it runs on libuv's thread pool, so it overlaps with reading, hashing and
- * decryption on the main thread without a worker of ours. Measured as above (file -> sha256
- * -> age -d -> zstd -d): zlib 8.5 s wall / 3.5 s CPU, the zstd-napi worker it replaced
- * 12.4 s / 3.8 s; without age 15.5 s / 3.2 s against 12.0 s / 3.1 s (wall there within the
- * noise of the loaded machine, CPU alike), so zlib, and no worker code to keep. Node 22
- * does not report a frame cut short at the very end (Node 24 does); the sha256 of the stored
- * object, age's authenticated last chunk and restore's byte count catch a truncation first.
- */
-function zstdDecompressStream(): Transform {
-  // One thread-pool round trip per output chunk: 1 MiB instead of 64 KiB took a verify of the
-  // bench's 1 GB dump from 5.0-5.6 to 4.1 CPU s (docs/performance.md, third round).
-  const stream = createZstdDecompress({ chunkSize: 1024 * 1024 });
-  // zlib fails by destroying itself with its own error: give it the one line and hint users see.
-  const destroy = stream.destroy.bind(stream);
-  stream.destroy = (error?: Error) => destroy(error && !isVyaError(error) ? zstdError(error) : error);
-  return stream;
-}
-
-function zstdError(error: Error): VyaError {
-  return new VyaError(`zstd decompression failed: ${error.message}`, { code: 'ZSTD_ERROR', hint: 'the stored object is not valid zstd: run vya verify on it', cause: error });
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -1,10 +1,11 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sink } from '@vya/plugin-api';
 import type { Manifest } from '../repository/manifest.js';
 import { createDecompressStream } from './compression.js';
 import { createDecryptStream, type DecryptionKeys } from './encryption.js';
-import { ChecksumVerifier, LengthCheck, type ByteMeter } from './measure.js';
+import { ChecksumVerifier, LengthCheck } from './measure.js';
+import { ZstdPlainStream } from './zstd-plain-stream.js';
 
 export interface OpenedSnapshot {
   /**
@@ -15,7 +16,7 @@ export interface OpenedSnapshot {
    */
   data: Readable;
   /** Counts the plain bytes as they flow, to compare with the manifest's raw_bytes. */
-  raw: ByteMeter;
+  raw: { readonly bytes: number };
 }
 
 /** How much of the stored object's end is released only after its checksum matched. */
@@ -29,11 +30,21 @@ export async function openSnapshot(sink: Sink, manifest: Manifest, keys: Decrypt
   const what = `snapshot ${manifest.id}`;
   const decrypt = manifest.encryption ? createDecryptStream(manifest.encryption, keys, what) : undefined;
   const stored = await sink.get(manifest.data_key, signal);
-  const raw = new LengthCheck(manifest.raw_bytes, what);
   const verifier = new ChecksumVerifier(manifest.sha256, manifest.stored_bytes, what, VERIFIED_TAIL_BYTES);
-  const stages = [stored, verifier, ...(decrypt ? [decrypt] : []), createDecompressStream(manifest.compression.algorithm), raw];
+  const plain = plainStages(manifest, what);
   // One readable end for the caller; any stage's error (a bad checksum, a failed chunk) ends it.
+  pipeline([stored, verifier, ...(decrypt ? [decrypt] : []), ...plain.stages], { signal }).catch((error: Error) => plain.data.destroy(error));
+  return { data: plain.data, raw: plain.raw };
+}
+
+/** Decompression, the count of plain bytes and the stream the caller reads: one stage for zstd. */
+function plainStages(manifest: Manifest, what: string): { stages: Transform[]; data: Readable; raw: { readonly bytes: number } } {
+  const algorithm = manifest.compression.algorithm;
+  if (algorithm === 'zstd') {
+    const plain = new ZstdPlainStream(manifest.raw_bytes, what);
+    return { stages: [plain], data: plain, raw: plain };
+  }
+  const raw = new LengthCheck(manifest.raw_bytes, what);
   const data = new PassThrough({ highWaterMark: 1024 * 1024 });
-  pipeline([...stages, data], { signal }).catch((error: Error) => data.destroy(error));
-  return { data, raw };
+  return { stages: [createDecompressStream(algorithm), raw, data], data, raw };
 }

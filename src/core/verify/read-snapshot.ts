@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Sink } from '@vya/plugin-api';
+import { writeInto, type Sink } from '@vya/plugin-api';
 import { openSnapshot } from '../pipeline/open-snapshot.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { DecryptionKeys } from '../pipeline/encryption.js';
@@ -11,11 +10,11 @@ import type { DecryptionKeys } from '../pipeline/encryption.js';
  */
 export async function readWholeSnapshot(sink: Sink, manifest: Manifest, keys: DecryptionKeys, signal?: AbortSignal): Promise<number> {
   const opened = await openSnapshot(sink, manifest, keys, signal);
-  await pipeline(opened.data, discard(), { signal });
+  await writeInto(opened.data, discard(), signal);
   return opened.raw.bytes;
 }
 
-function discard(): Writable {
+export function discard(): Writable {
   return new Writable({
     write(_chunk, _encoding, callback) {
       callback();

@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage } from '@vya/plugin-api';
 import { withLock } from '../locks/with-lock.js';
-import { openSnapshot } from '../pipeline/open-snapshot.js';
 import { ChecksumVerifier } from '../pipeline/measure.js';
 import { listingAsSnapshot } from '../pipeline/listing-object.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -12,6 +10,7 @@ import { decryptionKeysFor } from '../snapshots/decryption-keys.js';
 import { encryptionDowngrade } from '../snapshots/encryption-binding.js';
 import type { LocatedSnapshot, SinkManifestProblem } from '../snapshots/find-snapshots.js';
 import type { DecryptionKeys } from '../pipeline/encryption.js';
+import { discard, readWholeSnapshot } from './read-snapshot.js';
 
 export interface VerifyResult {
   id: string;
@@ -74,16 +73,12 @@ async function verifyOne(runtime: Runtime, manifest: Manifest, repository: Repos
       if (missingKey) return { ...base, ok: false, checked: 'sha256', error: `sha256 only: ${missingKey}; the stored bytes match, their content was not checked (pass --identity, or --sha256-only to accept this)` };
       return { ...base, ok: true, checked: 'sha256', note: 'sha256 only (--sha256-only): stored bytes match; not decrypted or decompressed' };
     }
-    const opened = await openSnapshot(repository.sink, manifest, keys, signal);
-    await pipeline(opened.data, discard(), { signal });
-    if (opened.raw.bytes !== manifest.raw_bytes) {
-      return { ...base, ok: false, checked: 'full', error: `decompressed to ${opened.raw.bytes} bytes, the manifest records ${manifest.raw_bytes}` };
+    const rawBytes = await readWholeSnapshot(repository.sink, manifest, keys, signal);
+    if (rawBytes !== manifest.raw_bytes) {
+      return { ...base, ok: false, checked: 'full', error: `decompressed to ${rawBytes} bytes, the manifest records ${manifest.raw_bytes}` };
     }
     const listing = listingAsSnapshot(manifest);
-    if (listing) {
-      const openedListing = await openSnapshot(repository.sink, listing, keys, signal);
-      await pipeline(openedListing.data, discard(), { signal });
-    }
+    if (listing) await readWholeSnapshot(repository.sink, listing, keys, signal);
     return { ...base, ok: true, checked: 'full', note: fullCheckNote(manifest) };
   } catch (error) {
     return { ...base, ok: false, checked: fullCheck ? 'full' : 'sha256', error: runtime.redactor.redact(errorMessage(error)) };
@@ -110,10 +105,3 @@ function storedObjects(manifest: Manifest): Manifest[] {
   return listing ? [manifest, listing] : [manifest];
 }
 
-function discard(): Writable {
-  return new Writable({
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
-}
