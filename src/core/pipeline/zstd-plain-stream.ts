@@ -123,7 +123,11 @@ export class ZstdPlainStream extends Transform implements DirectWriter {
     const filled = this.offset;
     this.output = Buffer.alloc(0);
     this.offset = 0;
-    if (filled === 0) return void this.free.push(buffer);
+    if (filled === 0) {
+      // An empty placeholder is not one of the four: only a real buffer goes back.
+      if (buffer.length === OUTPUT_BYTES) this.free.push(buffer);
+      return;
+    }
     this.inFlight++;
     (this.target as Writable).write(buffer.subarray(0, filled), (error) => {
       this.inFlight--;
