@@ -74,16 +74,21 @@ export function spawnStreaming(command: string, args: string[], options: ChildOp
 export function feedChild(child: StreamingChild, data: Readable): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     let dataError: Error | undefined;
-    // finished() also sees an error (or a destroy) that came before we were called.
-    finished(data).catch((error: Error) => {
-      dataError = error;
-      child.kill();
-      child.stdin.destroy();
-      child.exited.then(
-        () => reject(error),
-        () => reject(error),
-      );
-    });
+    const direct = writesDirectly(data);
+    // finished() also sees an error (or a destroy) that came before we were called. A pipe
+    // ends stdin itself; a direct writer leaves that to us, once its data ended cleanly.
+    finished(data).then(
+      () => direct && child.stdin.end(),
+      (error: Error) => {
+        dataError = error;
+        child.kill();
+        child.stdin.destroy();
+        child.exited.then(
+          () => reject(error),
+          () => reject(error),
+        );
+      },
+    );
     // A direct writer stops writing by itself once a write failed.
     child.stdin.on('error', () => data.unpipe(child.stdin));
     child.exited.then(
@@ -96,15 +101,8 @@ export function feedChild(child: StreamingChild, data: Readable): Promise<string
         if (!dataError) reject(error);
       },
     );
-    if (writesDirectly(data)) {
-      data[WRITE_DIRECTLY](child.stdin);
-      finished(data).then(
-        () => child.stdin.end(),
-        () => {},
-      );
-    } else {
-      data.pipe(child.stdin);
-    }
+    if (direct) data[WRITE_DIRECTLY](child.stdin);
+    else data.pipe(child.stdin);
   });
 }
 

@@ -10,6 +10,8 @@ const { DCtx } = createRequire(import.meta.url)('zstd-napi/binding') as ZstdBind
 const OUTPUT_BYTES = 1024 * 1024;
 /** Buffers in flight to a direct target: enough to keep a pipe full while the next is filled. */
 const DIRECT_BUFFERS = 4;
+/** No room: the output before the first buffer, and after one went to the target. */
+const NO_OUTPUT = Buffer.alloc(0);
 
 /**
  * A snapshot's plain bytes out of zstd: decompressed on the main thread by zstd's streaming
@@ -27,7 +29,7 @@ export class ZstdPlainStream extends Transform implements DirectWriter {
   bytes = 0;
   private readonly decoder = new DCtx();
   private insideFrame = false;
-  private output: Buffer = Buffer.alloc(0);
+  private output: Buffer = NO_OUTPUT;
   private offset = 0;
   private target: Writable | undefined;
   private readonly free: Buffer[] = [];
@@ -47,7 +49,7 @@ export class ZstdPlainStream extends Transform implements DirectWriter {
     const buffered = this.read() as Buffer | null;
     if (buffered) target.write(buffered);
     this.target = target;
-    this.output = Buffer.alloc(0);
+    this.output = NO_OUTPUT;
     this.offset = 0;
     for (let i = 0; i < DIRECT_BUFFERS; i++) this.free.push(Buffer.allocUnsafe(OUTPUT_BYTES));
     // Nothing is pushed from now on; flowing lets 'end' be emitted.
@@ -115,17 +117,16 @@ export class ZstdPlainStream extends Transform implements DirectWriter {
       return;
     }
     while (this.free.length === 0 && !this.destroyed) await new Promise<void>((resolve) => (this.wake = resolve));
-    this.output = this.free.pop() ?? Buffer.alloc(0);
+    this.output = this.free.pop() ?? NO_OUTPUT;
   }
 
   private writeOutput(): void {
     const buffer = this.output;
     const filled = this.offset;
-    this.output = Buffer.alloc(0);
+    this.output = NO_OUTPUT;
     this.offset = 0;
     if (filled === 0) {
-      // An empty placeholder is not one of the four: only a real buffer goes back.
-      if (buffer.length === OUTPUT_BYTES) this.free.push(buffer);
+      if (buffer !== NO_OUTPUT) this.free.push(buffer);
       return;
     }
     this.inFlight++;
