@@ -93,6 +93,12 @@ export interface DrillCheckRequest {
   metadata: UnitMetadata;
   /** The snapshot's stored listing (`BackupStream.listing`), decrypted; absent when none was stored. */
   listing?: Readable;
+  /**
+   * Reads the restored snapshot's data once more, decrypted and decompressed (the stream fails
+   * at its end if the stored bytes do not match the manifest's sha256), for a check that
+   * compares the restored target with the data itself. Destroy it to stop early.
+   */
+  openData?: (signal: AbortSignal) => Promise<Readable>;
 }
 
 export interface DrillCheckResult {

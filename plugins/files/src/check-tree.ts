@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, opendir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pipeline } from 'node:stream/promises';
 import { VyaError, type DrillCheckRequest, type DrillCheckResult } from '@vya/plugin-api';
+import { compareContents, sha256OfFile } from './check-contents.js';
 import type { ListingEntry } from './listing.js';
 
 /** More mismatches than this are counted, not listed: the first ones say what went wrong. */
@@ -12,9 +10,10 @@ const LISTED_PROBLEMS = 50;
 
 /**
  * Reads the stored listing line by line and compares each entry with the restored tree
- * (type, size, mode, sha256 of regular files, symlink targets), then counts the tree's
- * entries to catch any the listing does not have. Memory stays bounded: one line at a time,
- * one directory handle per level of the walk.
+ * (type, size, mode, symlink targets), then counts the tree's entries to catch any the
+ * listing does not have, then compares every regular file's bytes with the archive's
+ * (compareContents; a listing of an older vya carries sha256 hashes, compared instead).
+ * Memory stays bounded: one line at a time, one directory handle per level of the walk.
  */
 export async function checkRestoredTree(request: DrillCheckRequest, signal: AbortSignal): Promise<DrillCheckResult> {
   const root = request.target.directory;
@@ -25,19 +24,34 @@ export async function checkRestoredTree(request: DrillCheckRequest, signal: Abor
   const report = (line: string) => (problems.length < LISTED_PROBLEMS ? problems.push(line) : more++);
   let entries = 0;
   let bytes = 0;
+  let hashed = 0;
   for await (const line of createInterface({ input: request.listing, crlfDelay: Infinity })) {
     if (signal.aborted) throw signal.reason;
     if (!line) continue;
     const entry = JSON.parse(line) as ListingEntry;
     entries++;
     bytes += entry.size ?? 0;
+    if (entry.sha256 !== undefined) hashed++;
     const mismatch = await compareEntry(root, entry);
     if (mismatch) report(`file ${entry.path}: ${mismatch}`);
   }
   const restored = await countEntries(root);
   if (restored > entries) report(`${restored - entries} entr${restored - entries === 1 ? 'y' : 'ies'} restored that the listing does not have`);
+  const contents = hashed > 0 ? '' : await compareWithArchive(request, root, (path, problem) => report(`file ${path}: ${problem}`), signal);
   if (more > 0) problems.push(`and ${more} more mismatch(es)`);
-  return { checked: `${entries} entries, ${bytes} bytes compared with the listing`, problems };
+  return { checked: `${entries} entries, ${bytes} bytes compared with the listing${contents}`, problems };
+}
+
+/** The contents check of a listing without hashes: ' and the archive', or why it was not made. */
+async function compareWithArchive(request: DrillCheckRequest, root: string, report: (path: string, problem: string) => void, signal: AbortSignal): Promise<string> {
+  if (!request.openData) return ' (contents not compared: this vya cannot read the archive again)';
+  const archive = await request.openData(signal);
+  try {
+    await compareContents(archive, root, report, signal);
+    return ' and the archive';
+  } finally {
+    archive.destroy();
+  }
 }
 
 async function compareEntry(root: string, entry: ListingEntry): Promise<string | undefined> {
@@ -62,18 +76,12 @@ async function compareEntry(root: string, entry: ListingEntry): Promise<string |
     case 'file': {
       if (!info.isFile()) return 'is no longer a regular file';
       if (info.size !== entry.size) return `size differs (${entry.size} recorded, ${info.size} restored)`;
-      if ((await sha256Of(path)) !== entry.sha256) return 'sha256 differs';
+      if (entry.sha256 !== undefined && (await sha256OfFile(path, info.size)) !== entry.sha256) return 'sha256 differs';
       break;
     }
   }
   if (entry.mode !== undefined && (info.mode & 0o7777) !== entry.mode) return `mode differs (${entry.mode.toString(8)} recorded, ${(info.mode & 0o7777).toString(8)} restored)`;
   return undefined;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }
 
 async function countEntries(directory: string): Promise<number> {

@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { relativeEntryPath } from './archive-entries.js';
 import { whenDrainedOrClosed } from './drain.js';
@@ -11,6 +10,7 @@ export interface ListingEntry {
   /** Permission bits (mode & 0o7777); absent for symlinks. */
   mode?: number;
   size?: number;
+  /** Written by older vya only: drills now hash the stored archive instead (check-contents.ts). */
   sha256?: string;
   /** Symlink target text, or the path a hard link points at. */
   target?: string;
@@ -26,6 +26,11 @@ const TYPES: Record<string, ListingEntry['type'] | undefined> = {
   '1': 'hardlink',
 };
 
+/** The listing's type of a tar entry; undefined for entries the listing does not record. */
+export function listedType(typeflag: string): ListingEntry['type'] | undefined {
+  return TYPES[typeflag];
+}
+
 /** What the manifest records of the files: counted from the archive, final when its stream ends. */
 export interface ArchivedCounts {
   /** Regular files by name (a hard link is one more). */
@@ -35,26 +40,31 @@ export interface ArchivedCounts {
 }
 
 /**
- * Taps the archive as it streams out: its headers are read again in memory (TarScanner) and
- * every regular file's content hashed from the same chunks, so the files are read from disk
- * once, by tar. One JSON line per entry goes to `listing`; when its reader falls behind, the
- * archive waits.
+ * Taps the archive as it streams out: its headers are read again in memory (TarScanner), one
+ * JSON line per entry goes to `listing`; when its reader falls behind, the archive waits.
+ * Contents are not hashed here: a drill hashes them from the stored archive itself, which the
+ * manifest's sha256 and age authenticate (check-contents.ts); hashing every byte at backup
+ * time cost as much CPU as the rest of the listing (docs/performance.md).
  */
 export function tapListing(archive: Readable, counts: ArchivedCounts = { files: 0, bytes: 0 }): { data: Readable; listing: Readable } {
   const listing = new PassThrough({ highWaterMark: 64 * 1024 });
   const lines = new ListingWriter(counts);
   const scanner = new TarScanner(lines);
+  let offset = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      let stored: Buffer;
       try {
         scanner.write(chunk);
+        stored = storedPart(chunk, offset, scanner);
       } catch (error) {
         callback(error as Error);
         return;
       }
+      offset += chunk.length;
       const written = lines.take();
       if (written) listing.write(written);
-      afterDrain(listing, () => callback(null, chunk));
+      afterDrain(listing, () => callback(null, stored.length > 0 ? stored : undefined));
     },
     flush(callback: TransformCallback) {
       if (!scanner.finished) {
@@ -74,11 +84,27 @@ export function tapListing(archive: Readable, counts: ArchivedCounts = { files: 
   return { data: tap, listing };
 }
 
-/** Turns the scanner's entries into listing lines, hashing regular files' content; the lines of a chunk are written at once. */
+/** GNU tar's default record: the archive is stored as `tar -b20` writes it, whatever record size packed it. */
+const STORED_RECORD_BYTES = 20 * 512;
+
+/**
+ * What of `chunk` (at `offset` in the archive) is stored: all of it until the end-of-archive
+ * blocks were read, then up to the end of their 10 KiB record. GNU tar packs in 64 KiB
+ * records (pack-gnu-tar.ts) and pads the last one with zeros; a reader using tar's default
+ * record stops within that padding, and a writer still sending the rest of it would fail
+ * with EPIPE (`... | zstd -d | tar -x`). The bytes dropped must be zeros.
+ */
+function storedPart(chunk: Buffer, offset: number, scanner: TarScanner): Buffer {
+  if (!scanner.finished) return chunk;
+  const end = Math.ceil(scanner.bytesRead / STORED_RECORD_BYTES) * STORED_RECORD_BYTES;
+  const stored = chunk.subarray(0, Math.max(0, Math.min(chunk.length, end - offset)));
+  if (!chunk.subarray(stored.length).every((byte) => byte === 0)) throw new Error('the archive has data after its end-of-archive blocks');
+  return stored;
+}
+
+/** Turns the scanner's entries into listing lines; the lines of a chunk are written at once. */
 class ListingWriter implements ScanEvents {
   private line?: ListingEntry;
-  private hash?: Hash;
-  private size = 0;
   private lines = '';
 
   constructor(private readonly counts: ArchivedCounts) {}
@@ -90,33 +116,24 @@ class ListingWriter implements ScanEvents {
   }
 
   onEntry(entry: ScannedEntry): void {
-    const type = TYPES[entry.typeflag];
+    const type = listedType(entry.typeflag);
     const path = relativeEntryPath(entry.path);
     this.line = undefined;
-    this.hash = undefined;
     if (!type || path === '') return;
     if (type === 'file' || type === 'hardlink') this.counts.files++;
     if (type === 'file') this.counts.bytes += entry.size;
     const line: ListingEntry = { path, type };
     if (type === 'symlink' || type === 'hardlink') line.target = type === 'hardlink' ? relativeEntryPath(entry.linkpath) : entry.linkpath;
     else line.mode = entry.mode & 0o7777;
+    if (type === 'file') line.size = entry.size;
     this.line = line;
-    if (type === 'file') {
-      this.hash = createHash('sha256');
-      this.size = 0;
-    }
   }
 
-  onContent(bytes: Buffer): void {
-    if (!this.hash) return;
-    this.hash.update(bytes);
-    this.size += bytes.length;
-  }
+  onContent(): void {}
 
   onEntryEnd(): void {
     if (!this.line) return;
-    const line = this.hash ? { ...this.line, size: this.size, sha256: this.hash.digest('hex') } : this.line;
-    this.lines += JSON.stringify(line) + '\n';
+    this.lines += JSON.stringify(this.line) + '\n';
     this.line = undefined;
   }
 }

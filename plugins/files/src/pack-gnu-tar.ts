@@ -14,6 +14,9 @@ import { specialFileKind, type PackEvents } from './pack-counts.js';
  * (NUL-separated, taken verbatim, no recursion); tar stores exactly those entries. POSIX pax
  * like npm tar wrote, without the per-file atime/ctime/mtime records GNU tar adds by default
  * (they made the stream 15% larger; the ustar header keeps the mtime in seconds).
+ * Records of 64 KiB instead of tar's 10 KiB: Node then reads the pipe in 64 KiB pieces, not
+ * 10 KiB ones, and every stage runs a sixth as often (0.8 CPU s less for 100 000 files and
+ * 900 MB, docs/performance.md); the end of the archive is padded to 64 KiB, which any tar reads.
  */
 const TAR_ARGS = [
   '--create',
@@ -26,6 +29,7 @@ const TAR_ARGS = [
   '--no-unquote',
   '--ignore-failed-read',
   '--files-from=-',
+  '--blocking-factor=128',
 ];
 
 export function packWithGnuTar(root: string, events: PackEvents, signal: AbortSignal): Readable {

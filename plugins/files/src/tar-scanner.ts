@@ -45,12 +45,18 @@ export class TarScanner {
   private metaKind = '';
   private zeroBlocks = 0;
   private ended = false;
+  private consumed = 0;
 
   constructor(private readonly events: ScanEvents) {}
 
   /** True once the two zero blocks that end an archive were read. */
   get finished(): boolean {
     return this.ended;
+  }
+
+  /** Bytes read so far; once `finished`, the offset just past the end-of-archive blocks. */
+  get bytesRead(): number {
+    return this.consumed;
   }
 
   write(chunk: Buffer): void {
@@ -95,6 +101,7 @@ export class TarScanner {
         }
       }
     }
+    this.consumed += pos;
   }
 
   private header(block: Buffer): void {

@@ -103,10 +103,13 @@ async function targetSource(runtime: Runtime, manifest: Manifest, into: string):
 async function checkRestored(runtime: Runtime, manifest: Manifest, sinkName: string, scratch: Scratch, options: DrillOptions): Promise<DrillCheckResult> {
   if (!scratch.source.drillCheck) return { checked: 'restore only (this source type has no drill check)', problems: [] };
   const unit: BackupUnit = { name: manifest.unit.name, kind: manifest.unit.kind };
+  const sink = await runtime.sink(sinkName);
+  const keys = await decryptionKeysFor(runtime, manifest, options.identityFiles);
   const listingManifest = listingAsSnapshot(manifest);
-  const listing = listingManifest ? (await openSnapshot(await runtime.sink(sinkName), listingManifest, await decryptionKeysFor(runtime, manifest, options.identityFiles), options.signal)).data : undefined;
+  const listing = listingManifest ? (await openSnapshot(sink, listingManifest, keys, options.signal)).data : undefined;
+  const openData = async (signal: AbortSignal) => (await openSnapshot(sink, manifest, keys, signal)).data;
   try {
-    return await scratch.source.drillCheck({ unit, target: scratch.target, metadata: manifest.source_metadata, listing }, options.signal);
+    return await scratch.source.drillCheck({ unit, target: scratch.target, metadata: manifest.source_metadata, listing, openData }, options.signal);
   } finally {
     if (listing && !listing.readableEnded) listing.destroy();
   }
