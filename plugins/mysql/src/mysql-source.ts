@@ -69,7 +69,7 @@ export class MysqlSource implements Source {
     try {
       const counts = await startSnapshotCounts(this.config.connection, unit.name);
       counts.tables.catch(() => {});
-      const child = spawnStreaming(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}` });
+      const child = spawnStreaming(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}`, bufferStdout: true });
       child.stdin.end();
       const facts = this.describe(unit.name, tools.dump, counts.tables);
       facts.catch(() => {});

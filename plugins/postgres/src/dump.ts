@@ -27,6 +27,7 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
     env: libpqEnv(context.connection, database),
     signal,
     label: globals ? 'pg_dumpall --globals-only' : `pg_dump of database ${unit.name}`,
+    bufferStdout: true,
   }, snapshot);
   child.stdin.end();
   const counted = snapshot && countRowsAsTheyStream(child, snapshot);
