@@ -2,6 +2,7 @@ import { lstat, opendir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { VyaError, type DrillCheckRequest, type DrillCheckResult } from '@vya/plugin-api';
+import { escapesRoot } from './archive-entries.js';
 import { compareContents, sha256OfFile } from './check-contents.js';
 import type { ListingEntry } from './listing.js';
 
@@ -55,6 +56,8 @@ async function compareWithArchive(request: DrillCheckRequest, root: string, repo
 }
 
 async function compareEntry(root: string, entry: ListingEntry): Promise<string | undefined> {
+  // A restore never writes outside its directory, and a check must not read there either.
+  if (escapesRoot(entry.path)) return 'unsafe path, not restored';
   const path = join(root, entry.path);
   let info;
   try {

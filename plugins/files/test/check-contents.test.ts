@@ -127,6 +127,17 @@ describe('files: drills compare restored contents with the stored archive', func
     expect(result.checked).to.match(/compared with the listing$/);
   });
 
+  it('a listing or archive entry whose path climbs out of the restore directory is reported, and nothing outside is read', async () => {
+    // Beside the scratch directory, the same size as the entry claims: a check that looked there would find it.
+    await writeFile(join(root, 'outside.txt'), 'hello\n');
+    const climbing = `${listing}${JSON.stringify({ path: '../outside.txt', type: 'file', mode: 0o644, size: 6, sha256: '0'.repeat(64) })}\n`;
+    const result = await checkRestoredTree(drillRequest(climbing), new AbortController().signal);
+    expect(result.problems).to.deep.equal(['file ../outside.txt: unsafe path, not restored']);
+    const crafted = execFileSync('tar', ['-cf', '-', '-C', join(root, 'tree'), '--transform=s,^a.txt$,../outside.txt,', 'a.txt']);
+    expect(crafted.includes(Buffer.from('../outside.txt'))).to.equal(true);
+    expect(await compare(Readable.from([crafted]))).to.deep.equal({ compared: 0, problems: [] });
+  });
+
   it('without a way to read the archive again, the check says that contents were not compared', async () => {
     const result = await checkRestoredTree(drillRequest(listing), new AbortController().signal);
     expect(result.problems).to.deep.equal([]);
