@@ -59,7 +59,7 @@ export class S3rverProcess {
   private async launch(): Promise<void> {
     const buckets = this.buckets;
     // s3rver encrypts list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
-    const args = ['--openssl-legacy-provider', join(repoRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '--silent', '--no-vhost-buckets'];
+    const args = ['--openssl-legacy-provider', '--require', join(repoRoot, 'test', 'support', 's3rver-complete-writes.cjs'), join(repoRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '--silent', '--no-vhost-buckets'];
     for (const bucket of buckets) args.push('--configure-bucket', bucket);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
