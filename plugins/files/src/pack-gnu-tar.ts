@@ -16,7 +16,8 @@ import { specialFileKind, type PackEvents } from './pack-counts.js';
  * (they made the stream 15% larger; the ustar header keeps the mtime in seconds).
  * Records of 64 KiB instead of tar's 10 KiB: Node then reads the pipe in 64 KiB pieces, not
  * 10 KiB ones, and every stage runs a sixth as often (0.8 CPU s less for 100 000 files and
- * 900 MB, docs/performance.md); the end of the archive is padded to 64 KiB, which any tar reads.
+ * 900 MB, docs/performance.md). tar pads the last record to 64 KiB; the listing tap stores
+ * the archive only up to the 10 KiB record of its end marker (listing.ts, storedPart).
  */
 const TAR_ARGS = [
   '--create',

@@ -103,11 +103,12 @@ async function targetSource(runtime: Runtime, manifest: Manifest, into: string):
 async function checkRestored(runtime: Runtime, manifest: Manifest, sinkName: string, scratch: Scratch, options: DrillOptions): Promise<DrillCheckResult> {
   if (!scratch.source.drillCheck) return { checked: 'restore only (this source type has no drill check)', problems: [] };
   const unit: BackupUnit = { name: manifest.unit.name, kind: manifest.unit.kind };
-  const sink = await runtime.sink(sinkName);
-  const keys = await decryptionKeysFor(runtime, manifest, options.identityFiles);
+  // Identities and secrets are read only by a check that opens a stored object, and once.
+  let keys: ReturnType<typeof decryptionKeysFor> | undefined;
+  const open = async (object: Manifest, signal: AbortSignal) => (await openSnapshot(await runtime.sink(sinkName), object, await (keys ??= decryptionKeysFor(runtime, manifest, options.identityFiles)), signal)).data;
   const listingManifest = listingAsSnapshot(manifest);
-  const listing = listingManifest ? (await openSnapshot(sink, listingManifest, keys, options.signal)).data : undefined;
-  const openData = async (signal: AbortSignal) => (await openSnapshot(sink, manifest, keys, signal)).data;
+  const listing = listingManifest ? await open(listingManifest, options.signal) : undefined;
+  const openData = (signal: AbortSignal) => open(manifest, signal);
   try {
     return await scratch.source.drillCheck({ unit, target: scratch.target, metadata: manifest.source_metadata, listing, openData }, options.signal);
   } finally {
