@@ -13,16 +13,14 @@ import {
   type RestoreResult,
   type Source,
 } from '@vya/plugin-api';
-import { listArchive } from './list-archive.js';
-import { checkRestoredTree } from './check-tree.js';
 import { tapListing } from './listing.js';
-import { describeRestoreError } from './restore-errors.js';
-import { describeDryRun, inspectTarget, restoreThroughStaging } from './restore-tree.js';
 import { newCounts } from './pack-counts.js';
 import { gnuTarAvailable } from './gnu-tar.js';
 import { packWithGnuTar } from './pack-gnu-tar.js';
-import { packWithNodeTar } from './pack-node-tar.js';
 import { createEntryFilter, type PathFilter } from './tar-filter.js';
+
+// Restores, drills and the node-tar packer (npm tar, ~12 ms to load) are imported when used:
+// every vya command loads this module, and a backup with GNU tar needs none of them.
 
 export interface FilesSourceConfig extends PathFilter {
   paths: string[];
@@ -62,7 +60,7 @@ export class FilesSource implements Source {
     const accept = createEntryFilter(this.config);
     const counts = newCounts();
     const events = { counts, accept, warn: (message: string) => this.logger.warn(`${unit.name}: ${message}`) };
-    const archive = usesGnuTar() ? packWithGnuTar(root, events, signal) : packWithNodeTar(root, events);
+    const archive = usesGnuTar() ? packWithGnuTar(root, events, signal) : (await import('./pack-node-tar.js')).packWithNodeTar(root, events);
     signal.addEventListener('abort', () => archive.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
     const { data, listing } = tapListing(archive, counts);
     // The counts are final once the tap has read the archive's last byte.
@@ -91,8 +89,10 @@ export class FilesSource implements Source {
       });
     }
     const overwrite = request.options.overwrite ?? false;
+    const { describeDryRun, inspectTarget, restoreThroughStaging } = await import('./restore-tree.js');
     const state = await inspectTarget(target, overwrite);
     if (request.options.dryRun) {
+      const [{ listArchive }, { describeRestoreError }] = await Promise.all([import('./list-archive.js'), import('./restore-errors.js')]);
       const listing = await listArchive(request.data, signal).catch((error: unknown) => {
         throw describeRestoreError(error, request.unit.name, state.directory);
       });
@@ -102,7 +102,8 @@ export class FilesSource implements Source {
   }
 
   /** A drill: the restored scratch directory against the listing stored at backup time. */
-  drillCheck(request: DrillCheckRequest, signal: AbortSignal): Promise<DrillCheckResult> {
+  async drillCheck(request: DrillCheckRequest, signal: AbortSignal): Promise<DrillCheckResult> {
+    const { checkRestoredTree } = await import('./check-tree.js');
     return checkRestoredTree(request, signal);
   }
 

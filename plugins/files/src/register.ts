@@ -1,6 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, type SourceDefinition } from '@vya/plugin-api';
-import { FilesSource } from './files-source.js';
 
 const globs = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 
@@ -20,7 +19,9 @@ export const filesSourceDefinition: SourceDefinition<FromSchema<typeof configSch
   type: 'files',
   description: 'Directories, archived as tar (symlinks, modes and mtimes kept). Each path is one unit.',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: every command runs this registration, few use the source.
+    const { FilesSource } = await import('./files-source.js');
     const paths = config.paths.map((path) => context.resolvePath(path));
     return new FilesSource({ paths, include: config.include ? [...config.include] : undefined, exclude: config.exclude ? [...config.exclude] : undefined }, context.logger);
   },

@@ -1,6 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, type SinkDefinition } from '@vya/plugin-api';
-import { LocalSink } from './local-sink.js';
 
 const configSchema = {
   type: 'object',
@@ -13,7 +12,9 @@ export const localSinkDefinition: SinkDefinition<FromSchema<typeof configSchema>
   type: 'local',
   description: 'A directory on this machine (or a mounted filesystem).',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: every command runs this registration, few use the sink.
+    const { LocalSink } = await import('./local-sink.js');
     return new LocalSink(context.resolvePath(config.path));
   },
 };

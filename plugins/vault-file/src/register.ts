@@ -1,7 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, type SecretStoreDefinition } from '@vya/plugin-api';
-import { LegacyVault } from './legacy-vault.js';
-import { VaultFileStore } from './vault-file-store.js';
 import type { KeySource } from './vault-key.js';
 
 const vaultFileSchema = {
@@ -20,7 +18,9 @@ export const vaultFileDefinition: SecretStoreDefinition<FromSchema<typeof vaultF
   type: 'vault-file',
   description: 'A local vault file encrypted with AES-256-GCM (key file, VYA_VAULT_KEY, or a passphrase).',
   configSchema: vaultFileSchema,
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: every command runs this registration, few use the store.
+    const { VaultFileStore } = await import('./vault-file-store.js');
     // VYA_VAULT_KEY wins, so a container can inject the key without a file.
     const keySource: KeySource = process.env.VYA_VAULT_KEY
       ? { kind: 'env', variable: 'VYA_VAULT_KEY' }
@@ -45,7 +45,9 @@ export const legacyVaultDefinition: SecretStoreDefinition<FromSchema<typeof lega
   type: 'legacy-vault',
   description: "The Python vya-backupdb vault (.secrets/vault.json.enc), read-only, for vya migrate.",
   configSchema: legacyVaultSchema,
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: every command runs this registration, few use the store.
+    const { LegacyVault } = await import('./legacy-vault.js');
     return new LegacyVault(context.resolvePath(config.path), config.hostname, context.addSecret);
   },
 };

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, VyaError, type SecretStoreDefinition } from '@vya/plugin-api';
-import { HashicorpVaultStore } from './hashicorp-store.js';
-import { VaultClient } from './vault-client.js';
 
 const configSchema = {
   type: 'object',
@@ -32,7 +30,9 @@ export const hashicorpVaultDefinition: SecretStoreDefinition<FromSchema<typeof c
   type: 'vault-hashicorp',
   description: 'HashiCorp Vault KV v2 (token or AppRole auth, namespaces, custom CA).',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: every command runs this registration, few use the store.
+    const [{ HashicorpVaultStore }, { VaultClient }] = await Promise.all([import('./hashicorp-store.js'), import('./vault-client.js')]);
     const path = context.resolvePath;
     const token = config.token ?? (config.token_env ? process.env[config.token_env] : undefined) ?? (config.auth ? undefined : process.env.VAULT_TOKEN);
     const auth = config.auth;

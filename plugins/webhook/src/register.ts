@@ -1,7 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { definePlugin, type NotifierDefinition } from '@vya/plugin-api';
 import { WEBHOOK_FORMATS } from './payloads.js';
-import { WebhookNotifier } from './webhook-notifier.js';
 
 const configSchema = {
   type: 'object',
@@ -26,7 +25,9 @@ export const webhookNotifierDefinition: NotifierDefinition<FromSchema<typeof con
   type: 'webhook',
   description: 'JSON POST after each run (vya payload, or a Slack, Discord, Teams or Telegram message), with retries and a timeout.',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // Loaded on first use: every command runs this registration, few use the notifier.
+    const { WebhookNotifier } = await import('./webhook-notifier.js');
     const headers = config.headers ?? {};
     Object.values(headers).forEach((value) => context.addSecret(value));
     // Slack and most receivers put their token in the URL path: keep it out of logs too.
