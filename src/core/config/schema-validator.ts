@@ -14,10 +14,14 @@ export interface SchemaProblem {
 
 /** Shared by the compiler here and the build's precompiler (scripts/build-validators.mjs). */
 export const AJV_OPTIONS = { allErrors: true, strict: false, useDefaults: false } as const;
-/** Written by the build next to this module; absent when running from the sources. */
+/**
+ * Written by the build next to this module, and copied beside the bundled CLI's file that
+ * holds this code (scripts/bundle-cli.mjs); absent when running from the sources.
+ */
 const PRECOMPILED = './precompiled-validators.cjs';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the bundled CLI declares that name in every file it writes.
+const requireFromHere = createRequire(import.meta.url);
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 let precompiled: Record<string, ValidateFunction> | undefined;
 let ajv: Ajv | undefined;
@@ -59,7 +63,7 @@ export function schemaFingerprint(schema: JsonSchema): string {
 function precompiledValidators(): Record<string, ValidateFunction> {
   if (!precompiled) {
     try {
-      precompiled = require(PRECOMPILED) as Record<string, ValidateFunction>;
+      precompiled = requireFromHere(PRECOMPILED) as Record<string, ValidateFunction>;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
       precompiled = {};
@@ -69,7 +73,7 @@ function precompiledValidators(): Record<string, ValidateFunction> {
 }
 
 function runtimeCompiler(): Ajv {
-  ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+  ajv ??= new (requireFromHere('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
   return ajv;
 }
 

@@ -1,0 +1,48 @@
+// Bundles the CLI's commands and hooks (tsc's output in dist/) into dist/cli, which is what
+// package.json's oclif section points at. Loading ~60 of vya's modules and `yaml`'s 73 one by
+// one was ~80 ms of every command's start-up; one file per command plus shared chunks is
+// ~30 ms. dist/core stays as tsc wrote it for `vya/testing` and the type declarations.
+import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = join(import.meta.dirname, '..');
+const dist = join(root, 'dist');
+const outdir = join(dist, 'cli');
+const PRECOMPILED = 'precompiled-validators.cjs';
+
+// Left to Node's resolution: oclif and @vya/plugin-api must be the one copy that oclif's
+// own plugins and installed vya plugins share, zstd-napi is a native addon, and ajv is what
+// the precompiled validators require at run time.
+const external = ['@oclif/*', '@vya/plugin-api', 'zstd-napi', 'zstd-napi/*', 'ajv', 'ajv/*'];
+
+function scripts(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: [...scripts(join(dist, 'commands')), ...scripts(join(dist, 'hooks'))],
+  outdir,
+  outbase: dist,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external,
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  // Bundled CommonJS packages (yaml) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __vyaCreateRequire } from 'node:module';\nconst require = __vyaCreateRequire(import.meta.url);" },
+});
+
+// The config validator requires its precompiled schemas relative to its own file.
+const holders = Object.keys(result.metafile.outputs)
+  .filter((file) => file.endsWith('.js') && readFileSync(join(root, file), 'utf8').includes(PRECOMPILED));
+if (holders.length !== 1) throw new Error(`bundle-cli: expected one output that loads ${PRECOMPILED}, found ${holders.length}`);
+copyFileSync(join(dist, 'core', 'config', PRECOMPILED), join(root, dirname(holders[0]), PRECOMPILED));
