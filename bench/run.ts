@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureBigDump, ensureFiles, ensureMariadbShop, ensurePostgresBench, ensureSmallDatabases, mariadbReachable, postgresReachable, sizesAt, SMALL_DB_PREFIX } from './lib/datasets.js';
-import { loadAverage, timeCommand } from './lib/measure.js';
+import { loadAverage, settle, timeCommand } from './lib/measure.js';
 import { renderMarkdown, summarize, type ScenarioResult } from './lib/report.js';
 import { SCENARIOS, type BenchContext, type Scenario } from './lib/scenarios.js';
 import { writeVyaConfig } from './lib/vya-config.js';
@@ -92,7 +92,8 @@ async function startS3(context: BenchContext): Promise<{ stop: () => Promise<voi
 
 /** vya and the reference alternately, `runs` times each; a failure is reported, not fatal. */
 function runScenario(scenario: Scenario, context: BenchContext): ScenarioResult {
-  log(`${scenario.id}: ${scenario.title} (load ${loadAverage()})`);
+  const quiet = settle();
+  log(`${scenario.id}: ${scenario.title} (load ${loadAverage()}; waited ${quiet.waited} s for ${Math.round(quiet.idle * 100)}% idle CPUs)`);
   const scratch = join(root, 'scratch');
   execFileSync('mkdir', ['-p', scratch]);
   const env = scenario.env?.(context) ?? process.env;

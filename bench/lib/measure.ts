@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { serverCpuSeconds } from './server-cpu.js';
@@ -53,6 +53,40 @@ function readRss(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Before a scenario: flushes dirty pages and waits until the CPUs have been at least 90% idle
+ * for a whole second (at most `maxSeconds`). A scenario that wrote gigabytes, or left the
+ * database server a checkpoint to do, would otherwise be timed with the next one. The load
+ * average cannot tell: it lags by a minute. Returns the seconds waited and the last second's
+ * idle share.
+ */
+export function settle(maxSeconds = 60): { waited: number; idle: number } {
+  const started = Date.now();
+  execFileSync('sync');
+  let idle = 0;
+  while (Date.now() - started < maxSeconds * 1000) {
+    const before = cpuTimes();
+    sleepMs(1000);
+    const after = cpuTimes();
+    idle = (after.idle - before.idle) / Math.max(1, after.total - before.total);
+    if (idle >= 0.9) break;
+  }
+  return { waited: Math.round((Date.now() - started) / 1000), idle: Math.round(idle * 100) / 100 };
+}
+
+/**
+ * All CPUs' jiffies from /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal
+ * (guest time is already in user). iowait counts as busy: a flush is still running.
+ */
+function cpuTimes(): { idle: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: fields[3], total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export function loadAverage(): number {

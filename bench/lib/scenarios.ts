@@ -178,6 +178,18 @@ export const SCENARIOS: Scenario[] = [
     target: 'ratio ≤ 1.15',
   },
   {
+    // The same restore against a reference that does the same work: issue 16's reference
+    // above starts from a file that is already decrypted and decompressed.
+    id: 'pg-restore-jobs2-decrypting',
+    title: 'PostgreSQL restore --jobs 2 vs age -d | zstd -dc > file && pg_restore -j2 file',
+    needs: ['postgres'],
+    setup: (c) => ensureSnapshot(c, 'pg'),
+    prepare: () => dropRestoreTargets(),
+    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 --sink repo -i ${c.identityFile}`),
+    reference: (c) => `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc > ${join(c.root, 'decrypted.dump')} && createdb ${pgConn} vya_bench_restore_ref && pg_restore ${pgConn} --no-password --exit-on-error -j2 -d vya_bench_restore_ref ${join(c.root, 'decrypted.dump')}`,
+    bytes: (c) => dumpBytes(c, 'pg'),
+  },
+  {
     id: 'files-restore',
     title: 'files restore vs age -d | zstd -d | tar -x',
     needs: [],
