@@ -46,6 +46,10 @@ const MYSQL_DUMP_OPTIONS = '--single-transaction --quick --routines --triggers -
 // --sink vya would also look in (and load the client of) the S3 sink of the bench's config.
 const vyaRun = (c: BenchContext, args: string) => `${vyaTime(`node ${c.vya} ${args} --config ${c.config}`)} > /dev/null`;
 const out = (c: BenchContext) => join(c.root, 'out');
+/** The PostgreSQL snapshot decrypted and decompressed by the CLIs, to stdout: the plain dump. */
+const plainPgDump = (c: BenchContext) => `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc`;
+const vyaRestoreJobs2 = (c: BenchContext) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 --sink repo -i ${c.identityFile}`);
+const pgRestoreJobs2 = (dumpFile: string) => `createdb ${pgConn} vya_bench_restore_ref && pg_restore ${pgConn} --no-password --exit-on-error -j2 -d vya_bench_restore_ref ${dumpFile}`;
 const sealed = (c: BenchContext, compressor: string) => `${compressor ? `${compressor} | ` : ''}age -r ${c.recipient} | tee ${out(c)} | sha256sum > /dev/null`;
 
 /** The newest stored object of a job in the local repository. */
@@ -159,7 +163,7 @@ export const SCENARIOS: Scenario[] = [
     prepare: () => dropRestoreTargets(),
     vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --sink repo -i ${c.identityFile}`),
     reference: (c) =>
-      `createdb ${pgConn} vya_bench_restore_ref && age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc | pg_restore ${pgConn} --no-password --exit-on-error --single-transaction -d vya_bench_restore_ref`,
+      `createdb ${pgConn} vya_bench_restore_ref && ${plainPgDump(c)} | pg_restore ${pgConn} --no-password --exit-on-error --single-transaction -d vya_bench_restore_ref`,
     bytes: (c) => dumpBytes(c, 'pg'),
     target: 'ratio ≤ 1.10, vya RSS ≤ 150 MiB',
   },
@@ -169,11 +173,11 @@ export const SCENARIOS: Scenario[] = [
     needs: ['postgres'],
     setup: (c) => {
       ensureSnapshot(c, 'pg');
-      execFileSync('bash', ['-o', 'pipefail', '-c', `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc > ${join(c.root, 'plain.dump')}`]);
+      execFileSync('bash', ['-o', 'pipefail', '-c', `${plainPgDump(c)} > ${join(c.root, 'plain.dump')}`]);
     },
     prepare: () => dropRestoreTargets(),
-    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 --sink repo -i ${c.identityFile}`),
-    reference: (c) => `createdb ${pgConn} vya_bench_restore_ref && pg_restore ${pgConn} --no-password --exit-on-error -j2 -d vya_bench_restore_ref ${join(c.root, 'plain.dump')}`,
+    vya: vyaRestoreJobs2,
+    reference: (c) => pgRestoreJobs2(join(c.root, 'plain.dump')),
     bytes: (c) => dumpBytes(c, 'pg'),
     target: 'ratio ≤ 1.15',
   },
@@ -185,8 +189,8 @@ export const SCENARIOS: Scenario[] = [
     needs: ['postgres'],
     setup: (c) => ensureSnapshot(c, 'pg'),
     prepare: () => dropRestoreTargets(),
-    vya: (c) => vyaRun(c, `restore ${latestId(c, 'pg')} --to pg --database vya_bench_restore --jobs 2 --sink repo -i ${c.identityFile}`),
-    reference: (c) => `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc > ${join(c.root, 'decrypted.dump')} && createdb ${pgConn} vya_bench_restore_ref && pg_restore ${pgConn} --no-password --exit-on-error -j2 -d vya_bench_restore_ref ${join(c.root, 'decrypted.dump')}`,
+    vya: vyaRestoreJobs2,
+    reference: (c) => `${plainPgDump(c)} > ${join(c.root, 'decrypted.dump')} && ${pgRestoreJobs2(join(c.root, 'decrypted.dump'))}`,
     bytes: (c) => dumpBytes(c, 'pg'),
   },
   {
