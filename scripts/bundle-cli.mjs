@@ -2,7 +2,7 @@
 // package.json's oclif section points at. Loading ~60 of vya's modules and `yaml`'s 73 one by
 // one was ~80 ms of every command's start-up; one file per command plus shared chunks is
 // ~30 ms. dist/core stays as tsc wrote it for `vya/testing` and the type declarations.
-import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -36,13 +36,17 @@ const result = await build({
   external,
   sourcemap: 'linked',
   metafile: true,
+  absWorkingDir: root, // the metafile's paths are relative to it
   logLevel: 'warning',
   // Bundled CommonJS packages (yaml) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __vyaCreateRequire } from 'node:module';\nconst require = __vyaCreateRequire(import.meta.url);" },
 });
 
-// The config validator requires its precompiled schemas relative to its own file.
-const holders = Object.keys(result.metafile.outputs)
-  .filter((file) => file.endsWith('.js') && readFileSync(join(root, file), 'utf8').includes(PRECOMPILED));
-if (holders.length !== 1) throw new Error(`bundle-cli: expected one output that loads ${PRECOMPILED}, found ${holders.length}`);
+// The config validator requires its precompiled schemas relative to its own file: they go
+// beside the output that holds it.
+const VALIDATOR = 'dist/core/config/schema-validator.js';
+const holders = Object.entries(result.metafile.outputs)
+  .filter(([, output]) => Object.hasOwn(output.inputs, VALIDATOR))
+  .map(([file]) => file);
+if (holders.length !== 1) throw new Error(`bundle-cli: expected one output that holds ${VALIDATOR}, found ${holders.length}`);
 copyFileSync(join(dist, 'core', 'config', PRECOMPILED), join(root, dirname(holders[0]), PRECOMPILED));
