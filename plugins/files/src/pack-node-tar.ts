@@ -31,6 +31,8 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
         const keep = events.accept(normalizeEntryPath(path), info.isDirectory());
         // Files and bytes are counted from the archive itself (listing.ts).
         if (keep) counts.entries++;
+        // tar writes this very Stats object's mtime into the header (its stat cache).
+        if (keep) info.mtime = truncatedMtime(info);
         return keep;
       },
       onwarn: (code, message) => {
@@ -41,4 +43,13 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
     ['.'],
   );
   return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+/**
+ * The mtime as a Date cut to the millisecond. Node rounds `Stats.mtime` to the nearest one, so a
+ * file changed at x.9995 s and later would be stored a second late in the header's whole
+ * seconds; GNU tar cuts, and both packers must store the same second.
+ */
+function truncatedMtime(info: Stats): Date {
+  return new Date(Math.floor(info.mtimeMs));
 }
