@@ -1,3 +1,4 @@
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
@@ -84,7 +85,9 @@ export class GcsSink implements Sink {
     await this.stat(key).then((info) => {
       if (!info) throw new NotFoundError(`no object "${key}" in bucket ${this.config.bucket}`);
     });
-    return file.createReadStream({ validation: false });
+    const download = file.createReadStream({ validation: false });
+    download.once('response', allowLibraryListeners);
+    return download;
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -165,4 +168,15 @@ function isMissingBucket(message: string): boolean {
 function updatedOf(updated: string | undefined, name: string): Date {
   if (updated) return new Date(updated);
   throw new VyaError(`GCS gave no update time for ${name}`, { code: 'GCS_ERROR', hint: 'vya needs object modification times; is api_endpoint a complete GCS JSON API?' });
+}
+
+/**
+ * The client's HTTP layer (teeny-request 11 on node-fetch 3) pipes every download's response
+ * body three times: 11 listeners, and Node prints "MaxListenersExceededWarning: Possible
+ * EventEmitter memory leak" on every restore and verify (googleapis/google-cloud-node#9185).
+ * The count is fixed per response, not a leak. The response handed to the 'response' event
+ * is that body, before the client adds its own pipes.
+ */
+function allowLibraryListeners(response: unknown): void {
+  if (response instanceof EventEmitter) setMaxListeners(20, response);
 }
