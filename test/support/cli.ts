@@ -22,9 +22,14 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+/** How Node prints a process warning on stderr: `(node:1234) MaxListenersExceededWarning: ...`. */
+const nodeWarning = /\(node:\d+\) \w*Warning: .*/;
+
 /**
  * Runs the real `vya` binary (bin/run.js, the built dist/) in a child process, with the
- * user's config and state dirs pointed away from $HOME unless the test sets them.
+ * user's config and state dirs pointed away from $HOME unless the test sets them. A warning
+ * printed by Node itself (a library's leak or deprecation warning) fails the run: it would
+ * land in every operator's log.
  */
 export function runVya(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -52,7 +57,9 @@ export function runVya(args: string[], options: CliOptions = {}): Promise<CliRes
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      const warning = nodeWarning.exec(stderr);
+      if (warning) reject(new Error(`vya ${args.join(' ')} printed a warning of Node's: ${warning[0]}`));
+      else resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
     child.stdin.end(options.input);
   });
