@@ -4,6 +4,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, VyaError, type CheckItem, type ObjectInfo, type Sink } from '@vya/plugin-api';
+import { DurableFileWriter } from './durable-file-writer.js';
 
 const PARTIAL_MARK = '.vya-partial-';
 
@@ -47,9 +48,11 @@ export class LocalSink implements Sink {
     try {
       await refusePseudoFilesystem(this.root);
       const handle = await this.openPartial(directory, partial);
-      const file = handle.createWriteStream({ highWaterMark: 1024 * 1024 });
-      await pipeline(data, file, { signal });
-      await syncPath(partial);
+      try {
+        await pipeline(data, new DurableFileWriter(handle), { signal });
+      } finally {
+        await handle.close();
+      }
       await place(partial, target);
       await syncPath(directory);
     } catch (error) {
