@@ -86,7 +86,7 @@ export class GcsSink implements Sink {
       if (!info) throw new NotFoundError(`no object "${key}" in bucket ${this.config.bucket}`);
     });
     const download = file.createReadStream({ validation: false });
-    download.once('response', allowLibraryListeners);
+    download.on('response', allowLibraryListeners);
     return download;
   }
 
@@ -175,7 +175,7 @@ function updatedOf(updated: string | undefined, name: string): Date {
  * body three times: 11 listeners, and Node prints "MaxListenersExceededWarning: Possible
  * EventEmitter memory leak" on every restore and verify (googleapis/google-cloud-node#9185).
  * The count is fixed per response, not a leak. The response handed to the 'response' event
- * is that body, before the client adds its own pipes.
+ * is that body, before the client adds its own pipes (again for each retried request).
  */
 function allowLibraryListeners(response: unknown): void {
   if (response instanceof EventEmitter) setMaxListeners(20, response);

@@ -63,6 +63,15 @@ describe('local sink: DurableFileWriter', function () {
     expect(sha256(await readFile(path))).to.equal(sha256(data));
   });
 
+  it('takes many more tiny chunks than one writev can carry (IOV_MAX) while a write is under way', async () => {
+    const data = randomBytes(400_000);
+    let most = 0;
+    const counting = async (buffers: Buffer[]) => ((most = Math.max(most, buffers.length)), handle.writev(buffers));
+    await pipeline(pieces(data, 10), new DurableFileWriter(recorded(handle, [], { writev: counting })));
+    expect(sha256(await readFile(path))).to.equal(sha256(data));
+    expect(most).to.be.above(1024);
+  });
+
   it('goes on after a short write with the bytes the file did not take', async () => {
     const data = randomBytes(300_000);
     const calls: string[] = [];
