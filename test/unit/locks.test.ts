@@ -48,6 +48,21 @@ describe('repository locks across hosts and clocks', function () {
     return keys.sort();
   }
 
+  /** The keys of every object `sink` is asked to write, in order. */
+  function recordingPuts(keys: string[]): Sink {
+    return { ...withoutAtomicCreate(sink), put: (k, d, s) => (keys.push(k), sink.put(k, d, s)), putIfAbsent: (k, d, s) => (keys.push(k), sink.putIfAbsent(k, d, s)) };
+  }
+
+  it('a lock nobody else holds is taken without writing a probe for the storage clock; one beside another lock probes it', async () => {
+    const puts: string[] = [];
+    const alone = await locksOf(recordingPuts(puts)).acquire('nightly', 'a', 'backup');
+    expect(puts).to.deep.equal(['locks/nightly/a/exclusive-1.json']);
+    const beside = await locksOf(recordingPuts(puts)).acquire('nightly', 'b', 'backup');
+    expect(puts.slice(1).filter((key) => /\/probe-[0-9a-f]+\.tmp$/.test(key)).length).to.be.above(0);
+    await Promise.all([alone.release(), beside.release()]);
+    expect(await lockFiles()).to.deep.equal([]);
+  });
+
   for (const [label, ahead] of [
     ['the later one runs 5 s behind', -SKEW_MS],
     ['the later one runs 5 s ahead', SKEW_MS],

@@ -80,11 +80,15 @@ export class RepositoryLocks {
     }
   }
 
-  /** The locks under `locks/[job/]`, each judged live or stale by the storage's clock. */
-  async list(job?: string): Promise<ListedLock[]> {
+  /**
+   * The locks under `locks/[job/]`, each judged live or stale by the storage's clock, but for
+   * the one under `except` (the caller's own). Reading that clock writes a probe object, so
+   * it is read only when there is another lock to judge: a lock nobody contends costs no probe.
+   */
+  async list(job?: string, except?: string): Promise<ListedLock[]> {
     const prefix = job ? `${LOCK_ROOT}${job}/` : LOCK_ROOT;
     const found: { key: string; modified: Date }[] = [];
-    for await (const info of this.sink.list(prefix)) if (info.key.endsWith('.json')) found.push({ key: info.key, modified: modifiedOf(info) });
+    for await (const info of this.sink.list(prefix)) if (info.key.endsWith('.json') && info.key !== except) found.push({ key: info.key, modified: modifiedOf(info) });
     if (found.length === 0) return [];
     const storageNow = await this.storageNow(prefix);
     const locks: ListedLock[] = [];
@@ -128,7 +132,7 @@ export class RepositoryLocks {
     if ('blocker' in created) return created;
     const held = new HeldLock(this, created.key, lock, this.ttlMs, this.logger);
     for (;;) {
-      const others = (await this.list(lock.job)).filter((other) => other.key !== held.key && !other.stale && conflicts(lock, other));
+      const others = (await this.list(lock.job, held.key)).filter((other) => !other.stale && conflicts(lock, other));
       if (others.length === 0) return { held };
       const stronger = others.find((other) => mustYield(lock, other));
       if (stronger || Date.now() >= deadline) {
