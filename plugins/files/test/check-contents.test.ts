@@ -6,17 +6,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import type { DrillCheckRequest } from '@vya/plugin-api';
+import { readAll } from '@vya/testing';
 import { compareContents } from '../src/check-contents.js';
 import { checkRestoredTree } from '../src/check-tree.js';
 import { tapListing } from '../src/listing.js';
 import { newCounts } from '../src/pack-counts.js';
 import { packWithGnuTar } from '../src/pack-gnu-tar.js';
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function pieces(archive: Buffer, piece: number): Readable {
   const parts: Buffer[] = [];
@@ -52,7 +47,7 @@ describe('files: drills compare restored contents with the stored archive', func
     await link(join(tree, 'a.txt'), join(tree, 'dir', 'hard-a.txt'));
     const packed = packWithGnuTar(tree, { counts: newCounts(), accept: () => true, warn: () => {} }, new AbortController().signal);
     const tapped = tapListing(packed);
-    const [data, lines] = await Promise.all([collect(tapped.data), collect(tapped.listing)]);
+    const [data, lines] = await Promise.all([readAll(tapped.data), readAll(tapped.listing)]);
     archive = data;
     listing = lines.toString('utf8');
   });

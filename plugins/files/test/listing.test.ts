@@ -7,24 +7,19 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { expect } from 'chai';
 import * as tar from 'tar';
+import { readAll } from '@vya/testing';
 import { relativeEntryPath } from '../src/archive-entries.js';
 import { tapListing, type ListingEntry } from '../src/listing.js';
 import { newCounts } from '../src/pack-counts.js';
 import { packWithGnuTar } from '../src/pack-gnu-tar.js';
 import { packWithNodeTar } from '../src/pack-node-tar.js';
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The listing tapListing writes for `archive` fed in pieces of `piece` bytes, and the bytes it passed on. */
 async function listingOf(archive: Buffer, piece = 64 * 1024): Promise<{ entries: ListingEntry[]; passed: Buffer }> {
   const pieces: Buffer[] = [];
   for (let at = 0; at < archive.length; at += piece) pieces.push(archive.subarray(at, at + piece));
   const { data, listing } = tapListing(Readable.from(pieces));
-  const [passed, lines] = await Promise.all([collect(data), collect(listing)]);
+  const [passed, lines] = await Promise.all([readAll(data), readAll(listing)]);
   return { entries: lines.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ListingEntry), passed };
 }
 
@@ -80,8 +75,8 @@ describe('files: the listing read from the outgoing archive', function () {
     await symlink(`${'t'.repeat(150)}/target`, join(tree, 'long-target'));
     await link(join(tree, 'a.txt'), join(tree, 'dir', 'hard-a.txt'));
     const events = () => ({ counts: newCounts(), accept: () => true, warn: () => {} });
-    packed.gnu = await collect(packWithGnuTar(tree, events(), new AbortController().signal));
-    packed.npm = await collect(packWithNodeTar(tree, events()));
+    packed.gnu = await readAll(packWithGnuTar(tree, events(), new AbortController().signal));
+    packed.npm = await readAll(packWithNodeTar(tree, events()));
     packed.ustar = execFileSync('tar', ['--format=ustar', '-C', tree, '-cf', '-', 'a.txt', 'dir', 'to-dir'], { maxBuffer: 64 * 1024 * 1024 });
     packed.gnuLongNames = execFileSync('tar', ['--format=gnu', '-C', tree, '-cf', '-', '.'], { maxBuffer: 64 * 1024 * 1024 });
   });
@@ -112,7 +107,7 @@ describe('files: the listing read from the outgoing archive', function () {
     tail[tail.length - 1] = 1;
     const { data, listing } = tapListing(Readable.from([tail]));
     listing.on('error', () => {}).resume();
-    const error = await collect(data).catch((e: Error) => e);
+    const error = await readAll(data).catch((e: Error) => e);
     expect((error as Error).message).to.match(/data after its end-of-archive blocks/);
   });
 
@@ -136,7 +131,7 @@ describe('files: the listing read from the outgoing archive', function () {
     for (const archive of ['gnu', 'npm']) {
       const counts = { files: 0, bytes: 0 };
       const { data, listing } = tapListing(Readable.from([packed[archive]]), counts);
-      await Promise.all([collect(data), collect(listing)]);
+      await Promise.all([readAll(data), readAll(listing)]);
       expect(counts, archive).to.deep.equal({ files: regular.length + 1, bytes });
     }
   });
@@ -152,7 +147,7 @@ describe('files: the listing read from the outgoing archive', function () {
     const { data, listing } = tapListing(Readable.from([damaged]));
     listing.on('error', () => {}).resume();
     let error: Error | undefined;
-    await collect(data).catch((e: Error) => (error = e));
+    await readAll(data).catch((e: Error) => (error = e));
     expect(error?.message).to.match(/wrong checksum/);
   });
 
@@ -163,7 +158,7 @@ describe('files: the listing read from the outgoing archive', function () {
     let listingError: Error | undefined;
     listing.on('error', (e) => (listingError = e)).resume();
     let error: Error | undefined;
-    await collect(data).catch((e: Error) => (error = e));
+    await readAll(data).catch((e: Error) => (error = e));
     expect(error?.message).to.match(/ended before its end-of-archive blocks/);
     expect(listingError?.message).to.match(/ended before its end-of-archive blocks/);
   });

@@ -2,18 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { expect } from 'chai';
 import * as tar from 'tar';
+import { readAll } from '@vya/testing';
 import { newCounts } from '../src/pack-counts.js';
 import { packWithGnuTar } from '../src/pack-gnu-tar.js';
 import { packWithNodeTar } from '../src/pack-node-tar.js';
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Each entry's mtime in seconds (with the pax fraction when there is one), as npm tar's parser reads it. */
 async function mtimesOf(archive: Buffer): Promise<Record<string, number>> {
@@ -57,7 +51,7 @@ describe('files packers: mtimes at the end of a second', function () {
   };
   for (const [name, pack] of Object.entries(packers)) {
     it(`${name} stores the second the entry was changed in, never the next`, async () => {
-      const mtimes = await mtimesOf(await collect(pack()));
+      const mtimes = await mtimesOf(await readAll(pack()));
       for (const path of ['dir/late.txt', `dir/${long}.txt`, 'dir']) {
         expect(mtimes[path], path).to.be.at.least(second);
         expect(mtimes[path], path).to.be.below(second + 1);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { serialize } from 'bson';
 import { MongoClient } from 'mongodb';
+import { readAll } from '@vya/testing';
 import { MongoSource, type MongoSourceConfig } from '../src/mongodb-source.js';
 import { createOptions } from '../src/restore.js';
 import { tempDir } from '../../../test/support/cli.js';
@@ -10,12 +11,6 @@ import { FakeMongoServer } from './fake-mongo-server.js';
 
 function sourceFor(server: FakeMongoServer, extra: Partial<MongoSourceConfig> = {}): MongoSource {
   return new MongoSource({ connection: { uri: server.uri, host: '', port: 0, serverSelectionTimeoutMS: 3000 }, snapshot: true, ...extra });
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** The MongoDB source on its own (real driver, test double): failure paths the binary suite does not reach. */
@@ -32,7 +27,7 @@ describe('mongodb source: failure paths against the test double', function () {
     await client.db('shop').command({ createIndexes: 'orders', indexes: [{ key: { pad: 1 }, name: 'pad_1' }] });
     const source = sourceFor(server);
     const stream = await source.backup({ name: 'shop', kind: 'database' }, new AbortController().signal);
-    archive = await collect(stream.data);
+    archive = await readAll(stream.data);
     await stream.completed;
     await source.close();
   });
@@ -86,7 +81,7 @@ describe('mongodb source: failure paths against the test double', function () {
     const controller = new AbortController();
     const stream = await source.backup({ name: 'shop', kind: 'database' }, controller.signal);
     controller.abort();
-    const failure = await collect(stream.data).then(() => undefined, (e: Error) => e);
+    const failure = await readAll(stream.data).then(() => undefined, (e: Error) => e);
     const completed = await stream.completed.then(() => undefined, (e: Error) => e);
     await source.close();
     expect(failure ?? completed).to.be.instanceOf(Error);
