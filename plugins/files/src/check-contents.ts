@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { escapesRoot, relativeEntryPath } from './archive-entries.js';
+import { fsPath } from './file-names.js';
 import { listedType } from './listing.js';
 import { TarScanner, type ScanEvents, type ScannedEntry } from './tar-scanner.js';
 
@@ -44,15 +45,15 @@ export async function compareContents(archive: Readable, root: string, report: (
 }
 
 async function differs(path: string, file: ArchivedFile): Promise<boolean> {
-  const info = await lstat(path).catch(() => undefined);
+  const info = await lstat(fsPath(path)).catch(() => undefined);
   if (!info?.isFile() || info.size !== file.size) return false;
   return (await sha256OfFile(path, info.size)) !== file.sha256;
 }
 
 export async function sha256OfFile(path: string, size: number): Promise<string> {
   const hash = createHash('sha256');
-  if (size <= READ_WHOLE_BYTES) hash.update(await readFile(path));
-  else await pipeline(createReadStream(path), hash);
+  if (size <= READ_WHOLE_BYTES) hash.update(await readFile(fsPath(path)));
+  else await pipeline(createReadStream(fsPath(path)), hash);
   return hash.digest('hex');
 }
 

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { VyaError, type DrillCheckRequest, type DrillCheckResult } from '@vya/plugin-api';
 import { escapesRoot } from './archive-entries.js';
 import { compareContents, sha256OfFile } from './check-contents.js';
+import { decodeFileName, fsPath } from './file-names.js';
 import type { ListingEntry } from './listing.js';
 
 /** More mismatches than this are counted, not listed: the first ones say what went wrong. */
@@ -61,7 +62,7 @@ async function compareEntry(root: string, entry: ListingEntry): Promise<string |
   const path = join(root, entry.path);
   let info;
   try {
-    info = await lstat(path);
+    info = await lstat(fsPath(path));
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `cannot be read (${(error as NodeJS.ErrnoException).code})`;
   }
@@ -71,7 +72,7 @@ async function compareEntry(root: string, entry: ListingEntry): Promise<string |
       break;
     case 'symlink': {
       if (!info.isSymbolicLink()) return 'is no longer a symlink';
-      const target = await readlink(path);
+      const target = decodeFileName(await readlink(fsPath(path), { encoding: 'buffer' }));
       return target === entry.target ? undefined : `symlink target differs (${JSON.stringify(entry.target)} recorded, ${JSON.stringify(target)} restored)`;
     }
     case 'hardlink':
@@ -89,9 +90,11 @@ async function compareEntry(root: string, entry: ListingEntry): Promise<string |
 
 async function countEntries(directory: string): Promise<number> {
   let count = 0;
-  for await (const entry of await opendir(directory)) {
+  // Names as bytes: a directory whose name is not UTF-8 must be opened by its own name;
+  // Node's types allow no 'buffer' here, which opendir takes like readdir.
+  for await (const entry of await opendir(fsPath(directory), { encoding: 'buffer' as BufferEncoding })) {
     count++;
-    if (entry.isDirectory()) count += await countEntries(join(directory, entry.name));
+    if (entry.isDirectory()) count += await countEntries(join(directory, decodeFileName(entry.name as unknown as Buffer)));
   }
   return count;
 }

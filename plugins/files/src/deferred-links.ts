@@ -2,6 +2,7 @@ import { lchown, lstat, lutimes, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VyaError } from '@vya/plugin-api';
 import { relativeEntryPath } from './archive-entries.js';
+import { fsPath } from './file-names.js';
 
 /** A symlink of the archive, created only after every other entry was written. */
 export interface DeferredLink {
@@ -30,23 +31,23 @@ async function createLink(root: string, link: DeferredLink, unitName: string): P
   }
   const path = join(directory, parts[parts.length - 1]);
   try {
-    await symlink(link.target, path);
+    await symlink(fsPath(link.target), fsPath(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw unsafeEntry(unitName, link.path, 'another entry has the same path');
     throw error;
   }
-  if (process.getuid?.() === 0 && link.uid !== undefined && link.gid !== undefined) await lchown(path, link.uid, link.gid);
-  if (link.mtime) await lutimes(path, link.mtime, link.mtime);
+  if (process.getuid?.() === 0 && link.uid !== undefined && link.gid !== undefined) await lchown(fsPath(path), link.uid, link.gid);
+  if (link.mtime) await lutimes(fsPath(path), link.mtime, link.mtime);
 }
 
 async function ensureRealDirectory(directory: string, entryPath: string, unitName: string): Promise<void> {
   try {
-    const info = await lstat(directory);
+    const info = await lstat(fsPath(directory));
     if (info.isDirectory()) return;
     throw unsafeEntry(unitName, entryPath, info.isSymbolicLink() ? 'it would be created through another link' : 'a parent is not a directory');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(directory);
+    await mkdir(fsPath(directory));
   }
 }
 

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { VyaError } from '@vya/plugin-api';
 import { whenDrainedOrClosed } from './drain.js';
+import { fileNameBytes, fsPath, hasEscapedBytes, readDirectorySync } from './file-names.js';
 import { gnuTarEnvironment } from './gnu-tar.js';
 import { specialFileKind, type PackEvents } from './pack-counts.js';
 
@@ -104,13 +105,18 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
   for (let done = 1; pending.length > 0; done++) {
     if (signal.aborted || stdin.destroyed) return;
     const directory = pending.pop() as string;
+    const directoryEscaped = hasEscapedBytes(directory);
     for (const entry of readDirectory(root, directory, events)) {
       const path = directory ? `${directory}/${entry.name}` : entry.name;
       const kind = entryKind(root, path, entry, events);
       if (kind === undefined || !events.accept(path, kind === 'directory')) continue;
       events.counts.entries++;
       if (kind === 'directory') pending.push(path);
-      batch += `./${path}\0`;
+      if (directoryEscaped || hasEscapedBytes(entry.name)) {
+        await send(stdin, batch);
+        batch = '';
+        await send(stdin, nameAsBytes(path));
+      } else batch += `./${path}\0`;
       if (batch.length >= BATCH) {
         await send(stdin, batch);
         batch = '';
@@ -123,14 +129,19 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
   if (!stdin.destroyed) stdin.end();
 }
 
-async function send(stdin: Writable, text: string): Promise<void> {
+/** A name that is not UTF-8 goes to tar as its own bytes (file-names.ts). */
+function nameAsBytes(path: string): Buffer {
+  return Buffer.concat([Buffer.from('./'), fileNameBytes(path), Buffer.from('\0')]);
+}
+
+async function send(stdin: Writable, text: string | Buffer): Promise<void> {
   if (!text || stdin.destroyed || stdin.write(text)) return;
   await new Promise<void>((resolve) => whenDrainedOrClosed(stdin, resolve));
 }
 
 function readDirectory(root: string, directory: string, events: PackEvents): Dirent[] {
   try {
-    return readdirSync(join(root, directory), { withFileTypes: true });
+    return readDirectorySync(join(root, directory));
   } catch (error) {
     events.counts.warnings++;
     events.warn(`cannot read directory ./${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -168,7 +179,7 @@ function kindOf(entry: Typed): EntryKind | undefined {
 
 function lstatIfPresent(path: string): Typed | undefined {
   try {
-    return lstatSync(path);
+    return lstatSync(fsPath(path));
   } catch {
     return undefined;
   }

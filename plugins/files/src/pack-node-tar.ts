@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import * as tar from 'tar';
+import { errorMessage, VyaError } from '@vya/plugin-api';
 import { specialFileKind, type PackEvents } from './pack-counts.js';
 import { normalizeEntryPath } from './tar-filter.js';
 
@@ -10,6 +11,7 @@ import { normalizeEntryPath } from './tar-filter.js';
  */
 export function packWithNodeTar(root: string, events: PackEvents): Readable {
   const { counts } = events;
+  const output = new PassThrough();
   const pack = tar.c(
     {
       cwd: root,
@@ -36,14 +38,32 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
         return keep;
       },
       onwarn: (code, message) => {
+        if (message.includes(REPLACEMENT)) output.destroy(notUtf8Name(message));
         counts.warnings++;
         events.warn(`${code}: ${message}`);
       },
     },
     ['.'],
   );
-  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+  // An entry that cannot be read (gone since its directory was listed) is an 'error' event of
+  // the pack, at any time: it fails the backup, and is never left without a listener.
+  pack.on('error', (error: unknown) => output.destroy(errorMessage(error).includes(REPLACEMENT) ? notUtf8Name(errorMessage(error)) : (error as Error)));
+  pack.pipe(output);
+  return output;
 }
+
+/**
+ * npm tar reads names as UTF-8 text: a name that is not comes back with U+FFFD in it and
+ * cannot be found again; the backup fails rather than store the tree without that file.
+ */
+function notUtf8Name(message: string): VyaError {
+  return new VyaError(`a file name is not valid UTF-8, which the npm tar packer cannot store (${message})`, {
+    code: 'ARCHIVE_FAILED',
+    hint: 'install GNU tar, which stores any file name, or unset VYA_FILES_PACKER',
+  });
+}
+
+const REPLACEMENT = '\uFFFD';
 
 /**
  * The mtime as a Date cut to the millisecond. Node rounds `Stats.mtime` to the nearest one, so a

@@ -1,3 +1,5 @@
+import { decodeFileName } from './file-names.js';
+
 /** One archive entry as the listing needs it: the header's facts, after pax and GNU long names. */
 export interface ScannedEntry {
   path: string;
@@ -216,9 +218,10 @@ function numberField(block: Buffer, at: number, length: number): number {
   return value;
 }
 
+/** A NUL-terminated name field; bytes that are not UTF-8 are kept, escaped (file-names.ts). */
 function text(block: Buffer, at: number, length: number): string {
   const end = block.indexOf(0, at);
-  return block.toString('utf8', at, end === -1 || end > at + length ? at + length : end);
+  return decodeFileName(block, at, end === -1 || end > at + length ? at + length : end);
 }
 
 function ustarPath(block: Buffer): string {
@@ -231,7 +234,7 @@ function ustarPath(block: Buffer): string {
 
 function nulTerminated(body: Buffer): string {
   const end = body.indexOf(0);
-  return body.toString('utf8', 0, end === -1 ? body.length : end);
+  return decodeFileName(body, 0, end === -1 ? body.length : end);
 }
 
 /** pax records: "<length> <key>=<value>\n", the length counting the whole record. */
@@ -242,7 +245,8 @@ function paxRecords(body: Buffer): Record<string, string> {
     const space = body.indexOf(0x20, at);
     const length = Number(body.toString('latin1', at, space));
     if (space === -1 || !Number.isInteger(length) || length <= 0 || at + length > body.length) throw new Error('a pax header record is malformed');
-    const record = body.toString('utf8', space + 1, at + length - 1);
+    // GNU tar writes a name that is not UTF-8 as its bytes (without hdrcharset in the C locale).
+    const record = decodeFileName(body, space + 1, at + length - 1);
     const equals = record.indexOf('=');
     if (equals > 0) {
       const key = record.slice(0, equals);
