@@ -20,6 +20,8 @@ export interface CliOptions {
   /** Kill the process with this signal after `afterMs`. */
   kill?: { signal: NodeJS.Signals; afterMs: number } | { signal: NodeJS.Signals; when: (stderr: string) => boolean };
   timeoutMs?: number;
+  /** Run as this user (the test runner must be root to switch). */
+  as?: { uid: number; gid: number };
 }
 
 /** How Node prints a process warning on stderr: `(node:1234) MaxListenersExceededWarning: ...`. */
@@ -37,6 +39,7 @@ export function runVya(args: string[], options: CliOptions = {}): Promise<CliRes
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', VYA_CONFIG: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...options.as,
     });
     let stdout = '';
     let stderr = '';

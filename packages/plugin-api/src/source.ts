@@ -9,7 +9,13 @@ export interface BackupUnit {
   kind: string;
 }
 
-/** Facts about a dump recorded in the manifest (`source_metadata`): versions, sizes, tables... */
+/**
+ * Facts about a dump recorded in the manifest (`source_metadata`): versions, sizes, tables...
+ * One key has a meaning for the core: `unread`, the number of entries the source could not
+ * read (permissions, I/O errors) and stored without, or not whole, with `unread_first`, the
+ * first such message. A unit with `unread > 0` keeps its snapshot but is reported `partial`
+ * (the run is not green, `vya backup` exits 1): an incomplete backup must not look complete.
+ */
 export type UnitMetadata = Record<string, unknown>;
 
 export interface BackupStream {

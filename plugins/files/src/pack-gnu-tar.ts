@@ -7,7 +7,7 @@ import { VyaError } from '@vya/plugin-api';
 import { whenDrainedOrClosed } from './drain.js';
 import { fileNameBytes, fsPath, hasEscapedBytes, readDirectorySync } from './file-names.js';
 import { gnuTarEnvironment } from './gnu-tar.js';
-import { specialFileKind, type PackEvents } from './pack-counts.js';
+import { noteUnread, specialFileKind, type PackEvents } from './pack-counts.js';
 
 /**
  * GNU tar packs what our own walk chose: the walk applies include/exclude, skips FIFOs,
@@ -87,9 +87,11 @@ async function forwardWarnings(stderr: Readable, events: PackEvents): Promise<st
     const parts = (rest + String(chunk)).split('\n');
     rest = parts.pop() ?? '';
     for (const line of parts.filter(Boolean)) {
-      lines.push(line.replace(/^tar: /, ''));
+      const warning = line.replace(/^tar: /, '');
+      lines.push(warning);
       events.counts.warnings++;
-      events.warn(lines.at(-1) as string);
+      noteUnread(events.counts, warning);
+      events.warn(warning);
     }
   }
   return lines;
@@ -143,8 +145,10 @@ function readDirectory(root: string, directory: string, events: PackEvents): Dir
   try {
     return readDirectorySync(join(root, directory));
   } catch (error) {
+    const warning = `./${directory}: Cannot read directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    // Not counted as unread here: tar, handed the directory's name, fails to open it too and says so.
     events.counts.warnings++;
-    events.warn(`cannot read directory ./${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    events.warn(warning);
     return [];
   }
 }

@@ -12,6 +12,7 @@ import { dataKey } from '../repository/keys.js';
 import { lockSinks, openSinks, sinkResults } from './job-sinks.js';
 import { newRunId } from '../repository/snapshot-id.js';
 import type { Runtime } from '../runtime.js';
+import { unreadEntriesProblem } from './unread-entries.js';
 
 export interface JobRunOptions {
   signal: AbortSignal;
@@ -122,14 +123,17 @@ async function backupOne(
     const where = context.sinks.length > 1 ? ` in ${stored.manifests.map((m) => m.sink).join(', ')}` : '';
     runtime.logger.info(`${label}: snapshot ${manifest.id} stored${where} (${manifest.raw_bytes} bytes raw, ${manifest.stored_bytes} stored)`);
     for (const failure of failures) runtime.logger.error(`${label}: not stored in sink ${failure.sink}: ${failure.error}`);
+    const unread = unreadEntriesProblem(manifest.source_metadata);
+    const problems = [...(unread ? [runtime.redactor.redact(unread)] : []), ...failures.map((failure) => `sink ${failure.sink}: ${failure.error}`)];
+    if (unread) runtime.logger.error(`${label}: ${problems[0]}`);
     return {
       ...base,
       ...finished(startedAt),
-      status: failures.length > 0 ? 'partial' : 'succeeded',
+      status: problems.length > 0 ? 'partial' : 'succeeded',
       snapshotId: manifest.id,
       rawBytes: manifest.raw_bytes,
       storedBytes: manifest.stored_bytes,
-      ...(failures.length > 0 ? { error: failures.map((failure) => `sink ${failure.sink}: ${failure.error}`).join('; ') } : {}),
+      ...(problems.length > 0 ? { error: problems.join('; ') } : {}),
       ...(context.sinks.length > 1 ? { sinks: sinkResults(context.sinks, failures) } : {}),
     };
   } catch (error) {

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parseJson, runVya, tempDir } from '../support/cli.js';
+
+/** Who runs vya: as root every file is readable, so the test drops to `nobody` to be refused. */
+function unprivilegedUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * A file or directory the backup cannot read (permission denied) is not in the snapshot. The
+ * snapshot of everything else is kept, but the unit is reported partial and the run exits 1,
+ * naming what was missed: before, the run said "succeeded" and only a warning told.
+ */
+describe('end to end: entries a files backup cannot read make the unit partial', function () {
+  this.timeout(120_000);
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let config: string;
+  const user = unprivilegedUser();
+  // HOME too: oclif looks for user plugins under it, and root's is closed to `nobody`.
+  const vya = (args: string[]) => runVya([...args, '--config', config], { env: { VYA_STATE_DIR: join(dir.path, 'state'), HOME: dir.path }, cwd: dir.path, as: user });
+
+  before(async () => {
+    dir = await tempDir('vya-e2e-unread-');
+    const tree = join(dir.path, 'tree');
+    await mkdir(join(tree, 'open'), { recursive: true });
+    await writeFile(join(tree, 'open', 'readable.txt'), 'kept\n');
+    await writeFile(join(tree, 'secret.txt'), 'not readable by the backup\n');
+    await mkdir(join(tree, 'closed'));
+    await writeFile(join(tree, 'closed', 'inside.txt'), 'behind a closed directory\n');
+    config = join(dir.path, 'vya.yml');
+    await writeFile(config, `sources:\n  tree: { type: files, paths: [./tree] }\nsinks:\n  repo: { type: local, path: ./repo }\njobs:\n  tree: { source: tree, sink: repo }\n`);
+    if (user) for (const path of [dir.path, tree, join(tree, 'open'), join(tree, 'open', 'readable.txt'), config]) await chown(path, user.uid, user.gid);
+    // Owned by root (or the runner) and closed to everyone else.
+    await chmod(join(tree, 'secret.txt'), 0o000);
+    await chmod(join(tree, 'closed'), 0o000);
+  });
+  after(async () => {
+    await chmod(join(dir.path, 'tree', 'closed'), 0o755);
+    await dir.cleanup();
+  });
+
+  it('keeps the snapshot of what it could read, reports the unit partial and exits 1', async () => {
+    const backup = await vya(['backup', 'tree', '--json']);
+    expect(backup.code, backup.stderr).to.equal(1);
+    const result = parseJson<{ runs: { outcome: string; units: { status: string; snapshotId?: string; error?: string }[] }[] }>(backup);
+    const [run] = result.runs;
+    expect(run.outcome).to.equal('partial');
+    expect(run.units[0].status).to.equal('partial');
+    expect(run.units[0].error).to.match(/^2 entries could not be read and are not in the snapshot, or not whole \(first: .*Permission denied\)/);
+    expect(run.units[0].snapshotId).to.be.a('string');
+
+    const target = join(dir.path, 'restored');
+    const restore = await vya(['restore', run.units[0].snapshotId as string, '--to', target]);
+    expect(restore.code, restore.stderr).to.equal(0);
+    // Neither the closed file nor the directory tar could not open is in the snapshot.
+    expect((await readdir(target)).sort()).to.deep.equal(['open']);
+    expect(await readdir(join(target, 'open'))).to.deep.equal(['readable.txt']);
+  });
+
+  it('says so in the text output too', async () => {
+    const backup = await vya(['backup', 'tree']);
+    expect(backup.code).to.equal(1);
+    expect(backup.stdout).to.match(/tree: partial: 1\/1 unit\(s\)/);
+    expect(backup.stdout).to.match(/PARTIAL .*2 entries could not be read/);
+  });
+});
