@@ -62,6 +62,20 @@ describe('end to end: entries a files backup cannot read make the unit partial',
     expect(await readdir(join(target, 'open'))).to.deep.equal(['readable.txt']);
   });
 
+  it('a scheduled run is not retried for them: another attempt would not read them either', async () => {
+    const scheduled = join(dir.path, 'scheduled.yml');
+    await writeFile(scheduled, `sources:\n  tree: { type: files, paths: [./tree] }\nsinks:\n  repo: { type: local, path: ./repo }\njobs:\n  tree: { source: tree, sink: repo, schedule: { cron: "0 2 * * *", retries: 2, retry_delay: 1s } }\n`);
+    if (user) await chown(scheduled, user.uid, user.gid);
+    const env = { VYA_STATE_DIR: join(dir.path, 'state-scheduled'), HOME: dir.path };
+    const backup = await runVya(['backup', 'tree', '--scheduled', '--config', scheduled], { env, cwd: dir.path, as: user });
+    expect(backup.code).to.equal(1);
+    expect(backup.stderr).to.match(/tree: run partial only for entries its source could not read; not retried/);
+    expect(backup.stderr).not.to.match(/retry 1 of 2/);
+    const history = parseJson<{ outcome: string; units: { unread?: number }[] }[]>(await runVya(['history', '--json', '--config', scheduled], { env, cwd: dir.path, as: user }));
+    expect(history.map((run) => run.outcome)).to.deep.equal(['partial']);
+    expect(history[0].units[0].unread).to.equal(2);
+  });
+
   it('says so in the text output too', async () => {
     const backup = await vya(['backup', 'tree']);
     expect(backup.code).to.equal(1);

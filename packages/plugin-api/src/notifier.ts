@@ -29,6 +29,8 @@ export interface UnitResult {
   durationMs: number;
   rawBytes: number;
   storedBytes: number;
+  /** Entries the source could not read: the snapshot is stored without them, or not whole (status partial). */
+  unread?: number;
   /** Already redacted. */
   error?: string;
 }

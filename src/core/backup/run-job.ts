@@ -12,7 +12,7 @@ import { dataKey } from '../repository/keys.js';
 import { lockSinks, openSinks, sinkResults } from './job-sinks.js';
 import { newRunId } from '../repository/snapshot-id.js';
 import type { Runtime } from '../runtime.js';
-import { unreadEntriesProblem } from './unread-entries.js';
+import { unreadEntries } from './unread-entries.js';
 
 export interface JobRunOptions {
   signal: AbortSignal;
@@ -123,8 +123,8 @@ async function backupOne(
     const where = context.sinks.length > 1 ? ` in ${stored.manifests.map((m) => m.sink).join(', ')}` : '';
     runtime.logger.info(`${label}: snapshot ${manifest.id} stored${where} (${manifest.raw_bytes} bytes raw, ${manifest.stored_bytes} stored)`);
     for (const failure of failures) runtime.logger.error(`${label}: not stored in sink ${failure.sink}: ${failure.error}`);
-    const unread = unreadEntriesProblem(manifest.source_metadata);
-    const problems = [...(unread ? [runtime.redactor.redact(unread)] : []), ...failures.map((failure) => `sink ${failure.sink}: ${failure.error}`)];
+    const unread = unreadEntries(manifest.source_metadata);
+    const problems = [...(unread ? [runtime.redactor.redact(unread.problem)] : []), ...failures.map((failure) => `sink ${failure.sink}: ${failure.error}`)];
     if (unread) runtime.logger.error(`${label}: ${problems[0]}`);
     return {
       ...base,
@@ -133,6 +133,7 @@ async function backupOne(
       snapshotId: manifest.id,
       rawBytes: manifest.raw_bytes,
       storedBytes: manifest.stored_bytes,
+      ...(unread ? { unread: unread.count } : {}),
       ...(problems.length > 0 ? { error: problems.join('; ') } : {}),
       ...(context.sinks.length > 1 ? { sinks: sinkResults(context.sinks, failures) } : {}),
     };

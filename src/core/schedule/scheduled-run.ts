@@ -1,6 +1,7 @@
 import type { RunSummary } from '@vya/plugin-api';
 import { afterRun } from '../backup/after-run.js';
 import { runJob } from '../backup/run-job.js';
+import { onlyUnread } from '../backup/unread-entries.js';
 import { parseDurationMs } from '../retention/duration.js';
 import type { Runtime } from '../runtime.js';
 
@@ -30,11 +31,20 @@ export async function runScheduledJob(runtime: Runtime, name: string, options: S
     options.onRun?.(run, attempt);
     await afterRun(runtime, run, stopCapture());
     if (run.outcome === 'succeeded' || attempt > retries) break;
+    if (!retryCouldHelp(run)) {
+      runtime.logger.warn(`${name}: run ${run.outcome} only for entries its source could not read; not retried, a retry would not read them either`);
+      break;
+    }
     const delay = options.retryDelayMs?.(attempt) ?? parseDurationMs(schedule?.retry_delay ?? '30s') * 2 ** (attempt - 1);
     runtime.logger.warn(`${name}: run ${run.outcome}; retry ${attempt} of ${retries} in ${Math.round(delay / 1000)} s`);
     await abortableSleep(delay, options.signal);
   }
   return runs;
+}
+
+/** Whether anything went wrong that another attempt might not meet again. */
+function retryCouldHelp(run: RunSummary): boolean {
+  return run.error !== undefined || run.units.some((unit) => unit.status !== 'succeeded' && !onlyUnread(unit));
 }
 
 async function attemptWithTimeout(runtime: Runtime, name: string, options: ScheduledRunOptions): Promise<RunSummary> {
