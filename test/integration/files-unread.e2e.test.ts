@@ -76,6 +76,20 @@ describe('end to end: entries a files backup cannot read make the unit partial',
     expect(history[0].units[0].unread).to.equal(2);
   });
 
+  it('a directory deeper than PATH_MAX, which Node cannot list, makes the unit partial too', async () => {
+    const deep = join(dir.path, 'deep');
+    // 2 200 levels of "d/": a path of 4 400 bytes, past Linux's PATH_MAX of 4 096.
+    // Made level by level in a child process that changes into each (bash's cd takes minutes).
+    const makeDeep = "const fs = require('fs'); fs.mkdirSync(process.argv[1], { recursive: true }); process.chdir(process.argv[1]); for (let i = 0; i < 2200; i++) { fs.mkdirSync('d'); process.chdir('d'); } fs.writeFileSync('leaf.txt', 'leaf');";
+    execFileSync(process.execPath, ['-e', makeDeep, join(deep, 'tree')]);
+    const deepConfig = join(deep, 'vya.yml');
+    await writeFile(deepConfig, `sources:\n  tree: { type: files, paths: [./tree] }\nsinks:\n  repo: { type: local, path: ./repo }\njobs:\n  tree: { source: tree, sink: repo }\n`);
+    const backup = await runVya(['backup', 'tree', '--config', deepConfig], { env: { VYA_STATE_DIR: join(deep, 'state') }, cwd: deep });
+    expect(backup.code).to.equal(1);
+    expect(backup.stdout).to.match(/PARTIAL .*1 entry could not be read .*Cannot read directory: ENAMETOOLONG/);
+    execFileSync('rm', ['-rf', deep]);
+  });
+
   it('says so in the text output too', async () => {
     const backup = await vya(['backup', 'tree']);
     expect(backup.code).to.equal(1);

@@ -141,13 +141,18 @@ async function send(stdin: Writable, text: string | Buffer): Promise<void> {
   await new Promise<void>((resolve) => whenDrainedOrClosed(stdin, resolve));
 }
 
+/** Errors reading a directory that tar meets again (or, ENOENT, that mean it is gone). */
+const TAR_ALSO_FAILS = new Set(['ENOENT', 'EACCES', 'EPERM']);
+
 function readDirectory(root: string, directory: string, events: PackEvents): Dirent[] {
   try {
     return readDirectorySync(join(root, directory));
   } catch (error) {
     const warning = `./${directory}: Cannot read directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
-    // Not counted as unread here: tar, handed the directory's name, fails to open it too and says so.
     events.counts.warnings++;
+    // Denied: tar, handed the directory's name, fails to open it too and says so (counted then).
+    // Any other failure (a path longer than PATH_MAX, which tar itself can open) is ours alone.
+    if (!TAR_ALSO_FAILS.has((error as NodeJS.ErrnoException).code ?? '')) noteUnread(events.counts, warning);
     events.warn(warning);
     return [];
   }
