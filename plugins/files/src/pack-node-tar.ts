@@ -49,6 +49,8 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
   // the pack, at any time: it fails the backup, and is never left without a listener.
   pack.on('error', (error: unknown) => output.destroy(errorMessage(error).includes(REPLACEMENT) ? notUtf8Name(errorMessage(error)) : (error as Error)));
   pack.pipe(output);
+  // Destroyed by its reader (an aborted backup): the pack stops reading the tree too.
+  output.once('close', () => output.readableEnded || pack.destroy());
   return output;
 }
 
