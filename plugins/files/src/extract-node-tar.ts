@@ -4,6 +4,7 @@ import * as tar from 'tar';
 import { VyaError } from '@vya/plugin-api';
 import { classifyEntry } from './archive-entries.js';
 import { unsafeEntry, type DeferredLink } from './deferred-links.js';
+import { hasReplacedBytes } from './file-names.js';
 import type { ExtractedEntries } from './extract-staging.js';
 
 /**
@@ -26,7 +27,7 @@ export async function extractWithNodeTar(data: Readable, staging: string, unitNa
       const header = entry as tar.ReadEntry;
       const verdict = classifyEntry({ path, type: header.type, linkpath: header.linkpath });
       // npm tar decodes names as UTF-8 text: one that is not would be written under another name.
-      if (`${path}${header.linkpath ?? ''}`.includes('\uFFFD')) notUtf8 ??= path;
+      if (hasReplacedBytes(path) || hasReplacedBytes(header.linkpath ?? '')) notUtf8 ??= path;
       if (verdict === 'unsafe') unsafe ??= path;
       else if (verdict === 'special') skipped.push(path);
       else if (verdict === 'symlink') links.push({ path, target: header.linkpath ?? '', uid: header.uid, gid: header.gid, mtime: header.mtime });

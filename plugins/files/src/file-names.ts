@@ -17,11 +17,18 @@ const ESCAPE_BASE = 0xdc00;
 // With the u flag a surrogate pair is one code point: only lone surrogates match.
 const ESCAPED = /[\udc80-\udcff]/u;
 
+/**
+ * Whether text decoded from a name (by Node, or by npm tar) may have lost bytes: each invalid
+ * one became U+FFFD. A real U+FFFD in a name looks the same, and decodes the same below.
+ */
+export function hasReplacedBytes(text: string): boolean {
+  return text.includes(REPLACEMENT);
+}
+
 /** The name of `bytes[start, end)`: the UTF-8 text, with any invalid byte escaped. */
 export function decodeFileName(bytes: Buffer, start = 0, end = bytes.length): string {
   const text = bytes.toString('utf8', start, end);
-  // A U+FFFD in the text is a replaced byte, or a real U+FFFD, which decodes the same below.
-  return text.includes(REPLACEMENT) ? decodeEscaping(bytes, start, end) : text;
+  return hasReplacedBytes(text) ? decodeEscaping(bytes, start, end) : text;
 }
 
 /** What to hand node:fs for a name or path of `decodeFileName`: the original bytes. */
@@ -51,18 +58,21 @@ export function hasEscapedBytes(path: string): boolean {
   return ESCAPED.test(path);
 }
 
-/** A directory's entries with their names as `decodeFileName` gives them. */
-export function readDirectorySync(path: string): Dirent[] {
+/**
+ * A directory's entries with their names as `decodeFileName` gives them; `escaped` when it was
+ * read as bytes, the only way a name with escapes comes out.
+ */
+export function readDirectorySync(path: string): { entries: Dirent[]; escaped: boolean } {
   const entries = readdirSync(fsPath(path), { withFileTypes: true });
   // Only a directory with a name Node could not decode is read again, as bytes.
-  if (!entries.some((entry) => entry.name.includes(REPLACEMENT))) return entries;
-  return readdirSync(fsPath(path) as Buffer, { withFileTypes: true, encoding: 'buffer' }).map((entry) => withDecodedName(entry));
+  if (!entries.some((entry) => hasReplacedBytes(entry.name))) return { entries, escaped: false };
+  return { entries: readdirSync(fsPath(path) as Buffer, { withFileTypes: true, encoding: 'buffer' }).map((entry) => withDecodedName(entry)), escaped: true };
 }
 
 /** The names in a directory, as `decodeFileName` gives them. */
 export async function readDirectoryNames(path: string): Promise<string[]> {
   const names = await readdir(fsPath(path));
-  if (!names.some((name) => name.includes(REPLACEMENT))) return names;
+  if (!names.some((name) => hasReplacedBytes(name))) return names;
   return (await readdir(fsPath(path) as Buffer, { encoding: 'buffer' })).map((name) => decodeFileName(name));
 }
 

@@ -107,14 +107,16 @@ async function writeNames(root: string, events: PackEvents, stdin: Writable, sig
   for (let done = 1; pending.length > 0; done++) {
     if (signal.aborted || stdin.destroyed) return;
     const directory = pending.pop() as string;
-    const directoryEscaped = hasEscapedBytes(directory);
-    for (const entry of readDirectory(root, directory, events)) {
+    const listed = readDirectory(root, directory, events);
+    // Names that are not UTF-8 come only from a directory read as bytes, or from under one.
+    const asBytes = listed.escaped || hasEscapedBytes(directory);
+    for (const entry of listed.entries) {
       const path = directory ? `${directory}/${entry.name}` : entry.name;
       const kind = entryKind(root, path, entry, events);
       if (kind === undefined || !events.accept(path, kind === 'directory')) continue;
       events.counts.entries++;
       if (kind === 'directory') pending.push(path);
-      if (directoryEscaped || hasEscapedBytes(entry.name)) {
+      if (asBytes) {
         await send(stdin, batch);
         batch = '';
         await send(stdin, nameAsBytes(path));
@@ -144,7 +146,7 @@ async function send(stdin: Writable, text: string | Buffer): Promise<void> {
 /** Errors reading a directory that tar meets again (or, ENOENT, that mean it is gone). */
 const TAR_ALSO_FAILS = new Set(['ENOENT', 'EACCES', 'EPERM']);
 
-function readDirectory(root: string, directory: string, events: PackEvents): Dirent[] {
+function readDirectory(root: string, directory: string, events: PackEvents): { entries: Dirent[]; escaped: boolean } {
   try {
     return readDirectorySync(join(root, directory));
   } catch (error) {
@@ -154,7 +156,7 @@ function readDirectory(root: string, directory: string, events: PackEvents): Dir
     // Any other failure (a path longer than PATH_MAX, which tar itself can open) is ours alone.
     if (!TAR_ALSO_FAILS.has((error as NodeJS.ErrnoException).code ?? '')) noteUnread(events.counts, warning);
     events.warn(warning);
-    return [];
+    return { entries: [], escaped: false };
   }
 }
 

@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import * as tar from 'tar';
 import { errorMessage, VyaError } from '@vya/plugin-api';
+import { hasReplacedBytes } from './file-names.js';
 import { specialFileKind, type PackEvents } from './pack-counts.js';
 import { normalizeEntryPath } from './tar-filter.js';
 
@@ -38,7 +39,7 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
         return keep;
       },
       onwarn: (code, message) => {
-        if (message.includes(REPLACEMENT)) output.destroy(notUtf8Name(message));
+        if (hasReplacedBytes(message)) output.destroy(notUtf8Name(message));
         counts.warnings++;
         events.warn(`${code}: ${message}`);
       },
@@ -47,7 +48,10 @@ export function packWithNodeTar(root: string, events: PackEvents): Readable {
   );
   // An entry that cannot be read (gone since its directory was listed) is an 'error' event of
   // the pack, at any time: it fails the backup, and is never left without a listener.
-  pack.on('error', (error: unknown) => output.destroy(errorMessage(error).includes(REPLACEMENT) ? notUtf8Name(errorMessage(error)) : (error as Error)));
+  pack.on('error', (error: unknown) => {
+    const message = errorMessage(error);
+    output.destroy(hasReplacedBytes(message) ? notUtf8Name(message) : (error as Error));
+  });
   pack.pipe(output);
   // Destroyed by its reader (an aborted backup): the pack stops reading the tree too.
   output.once('close', () => output.readableEnded || pack.destroy());
@@ -64,8 +68,6 @@ function notUtf8Name(message: string): VyaError {
     hint: 'install GNU tar, which stores any file name, or unset VYA_FILES_PACKER',
   });
 }
-
-const REPLACEMENT = '\uFFFD';
 
 /**
  * The mtime as a Date cut to the millisecond. Node rounds `Stats.mtime` to the nearest one, so a

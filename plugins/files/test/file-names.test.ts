@@ -66,11 +66,14 @@ describe('files: names that are not UTF-8 (file-names.ts)', () => {
     after(async () => rm(root, { recursive: true, force: true }));
 
     it('names a directory of UTF-8 names as Node does, and one that is not with escapes that open it', async () => {
-      expect(readDirectorySync(join(root, 'utf8')).map((entry) => entry.name)).to.deep.equal(['é.txt']);
-      expect(readDirectorySync(root).map((entry) => entry.name).sort()).to.deep.equal(['lat\udce9', 'utf8']);
-      const latin = readDirectorySync(root).find((entry) => entry.name === 'lat\udce9');
+      const names = (path: string) => readDirectorySync(path).entries.map((entry) => entry.name);
+      expect(names(join(root, 'utf8'))).to.deep.equal(['é.txt']);
+      expect(readDirectorySync(join(root, 'utf8')).escaped).to.equal(false);
+      expect(names(root).sort()).to.deep.equal(['lat\udce9', 'utf8']);
+      expect(readDirectorySync(root).escaped).to.equal(true);
+      const latin = readDirectorySync(root).entries.find((entry) => entry.name === 'lat\udce9');
       expect(latin?.isDirectory()).to.equal(true);
-      expect(readDirectorySync(join(root, 'lat\udce9')).map((entry) => entry.name)).to.deep.equal(['caf\udce9']);
+      expect(names(join(root, 'lat\udce9'))).to.deep.equal(['caf\udce9']);
       expect(await readDirectoryNames(join(root, 'lat\udce9'))).to.deep.equal(['caf\udce9']);
     });
   });
