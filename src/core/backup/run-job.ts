@@ -124,8 +124,9 @@ async function backupOne(
     runtime.logger.info(`${label}: snapshot ${manifest.id} stored${where} (${manifest.raw_bytes} bytes raw, ${manifest.stored_bytes} stored)`);
     for (const failure of failures) runtime.logger.error(`${label}: not stored in sink ${failure.sink}: ${failure.error}`);
     const unread = unreadEntries(manifest.source_metadata);
-    const problems = [...(unread ? [runtime.redactor.redact(unread.problem)] : []), ...failures.map((failure) => `sink ${failure.sink}: ${failure.error}`)];
-    if (unread) runtime.logger.error(`${label}: ${problems[0]}`);
+    const unreadProblem = unread && runtime.redactor.redact(unread.problem);
+    if (unreadProblem) runtime.logger.error(`${label}: ${unreadProblem}`);
+    const problems = [...(unreadProblem ? [unreadProblem] : []), ...failures.map((failure) => `sink ${failure.sink}: ${failure.error}`)];
     return {
       ...base,
       ...finished(startedAt),
