@@ -5,7 +5,7 @@ import { sinksFor } from '../core/snapshots/find-snapshots.js';
 
 export default class Locks extends VyaCommand {
   static override summary = 'List the locks held in the repositories, and whether they are stale.';
-  static override description = 'A lock is stale when the storage has not seen it refreshed for longer than its TTL (by the storage\'s clock, not a host\'s).';
+  static override description = 'A lock is stale when the storage has not seen it refreshed for longer than its TTL (by the storage\'s clock, not a host\'s), or at once when its holder ran on this machine, as this user and in this PID namespace, and has exited.';
   static override examples = ['<%= config.bin %> locks', '<%= config.bin %> locks --job nightly-pg --json'];
   static override flags = {
     job: Flags.string({ summary: 'Only locks of this job.' }),
@@ -22,7 +22,7 @@ export default class Locks extends VyaCommand {
     }
     if (all.length === 0) this.log('no locks');
     for (const lock of all) {
-      this.log(`${lock.stale ? 'STALE ' : 'held  '}  ${lock.sink}  ${lock.job}/${lock.unit}  ${lock.operation} (${lock.mode}) by ${lock.host} pid ${lock.pid} since ${lock.created_at}, refreshed ${formatIdle(lock.idle_ms)} ago (stale after ${formatIdle(lock.ttl_ms)})`);
+      this.log(`${lock.stale ? 'STALE ' : 'held  '}  ${lock.sink}  ${lock.job}/${lock.unit}  ${lock.operation} (${lock.mode}) by ${lock.host} pid ${lock.pid} since ${lock.created_at}, refreshed ${formatIdle(lock.idle_ms)} ago (${lock.holder_gone ? 'that process has exited' : `stale after ${formatIdle(lock.ttl_ms)}`})`);
     }
     return all;
   }

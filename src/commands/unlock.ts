@@ -5,7 +5,7 @@ import { sinksFor } from '../core/snapshots/find-snapshots.js';
 
 export default class Unlock extends VyaCommand {
   static override summary = 'Remove stale locks (left by a process that crashed or was killed).';
-  static override description = 'A lock is stale once the storage has not seen its holder refresh it for longer than its TTL (10 minutes; judged by the storage\'s clock). --all also removes live locks: only when you know their holder is gone.';
+  static override description = 'A lock is stale once the storage has not seen its holder refresh it for longer than its TTL (10 minutes; judged by the storage\'s clock), or at once when its holder ran on this machine, as this user and in this PID namespace, and has exited. --all also removes live locks: only when you know their holder is gone.';
   static override examples = ['<%= config.bin %> unlock', '<%= config.bin %> unlock --job nightly-pg', '<%= config.bin %> unlock --all'];
   static override flags = {
     job: Flags.string({ summary: 'Only locks of this job.' }),

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { open, readdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
@@ -119,5 +119,35 @@ describe('end to end: locks between prune, restore and verify', function () {
     const unlocked = await runVya(['unlock', '--config', config], { env: env() });
     expect(unlocked.stdout).to.match(/removed stale lock nightly\/a \(restore, shared, by h pid 5\)/);
     expect(await readdir(join(dir.path, 'repo', 'locks', 'nightly', 'a'))).to.deep.equal(['shared-fresh.json']);
+  });
+
+  it('a backup killed while it holds its lock (SIGKILL): `vya locks` says its process exited, and the next backup takes over at once', async () => {
+    await mkdir(join(dir.path, 'src'));
+    await writeFile(join(dir.path, 'src', 'file.txt'), 'data');
+    // A `tar` that never answers keeps the first backup inside its unit, holding the lock.
+    const bin = join(dir.path, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'tar'), '#!/bin/sh\n[ "$1" = --version ] && exec /usr/bin/env -u PATH tar "$@"\nexec sleep 120\n');
+    await chmod(join(bin, 'tar'), 0o755);
+    const killed = spawn(process.execPath, [vyaBin, 'backup', '--config', config], { env: { ...process.env, ...env(), PATH: `${bin}:${process.env.PATH ?? ''}` }, stdio: 'ignore', detached: true });
+    const exited = new Promise((resolve) => killed.once('close', resolve));
+    const held = async () => (await lockKeys()).filter((key) => /^locks\/nightly\/[^/]+\/exclusive-1\.json$/.test(key));
+    try {
+      for (let i = 0; i < 400 && (await held()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await held(), 'the first backup holds its lock').to.have.length(1);
+    } finally {
+      // The whole process group: vya and the `sleep` standing in for tar.
+      process.kill(-(killed.pid as number), 'SIGKILL');
+      await exited;
+    }
+    const [key] = await held();
+    const listed = await runVya(['locks', '--config', config], { env: env() });
+    expect(listed.stdout).to.match(new RegExp(`^STALE .* backup \\(exclusive\\) by .* pid ${String(killed.pid)} .*that process has exited\\)$`, 'm'));
+
+    const next = await runVya(['backup', '--config', config], { env: env() });
+    expect(next.code, next.stderr).to.equal(0);
+    expect(next.stderr).to.include(`removed the stale lock ${key} (backup by `);
+    expect(next.stderr).to.match(new RegExp(`pid ${String(killed.pid)}: that process has exited\\)`));
+    expect(await lockKeys()).to.deep.equal([]);
   });
 });

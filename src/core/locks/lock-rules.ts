@@ -1,3 +1,5 @@
+import type { HolderProcess } from './holder-process.js';
+
 /** A lock on a whole job (prune) rather than one unit. */
 export const WHOLE_JOB = '*';
 
@@ -14,6 +16,8 @@ export interface LockInfo {
   mode: LockMode;
   host: string;
   pid: number;
+  /** The holder, precisely enough to tell on its own machine that it exited (holder-process.ts). */
+  process?: HolderProcess;
   created_at: string;
   /** How long the lock lives without a refresh; a duration, so no clock is trusted. */
   ttl_ms: number;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { errorMessage, isNotFound, modifiedOf, VyaError, type Logger, type Sink } from '@vya/plugin-api';
 import { encodeUnit } from '../repository/keys.js';
+import { holderIsGone, thisHolderProcess, type HolderProcess } from './holder-process.js';
 import { conflicts, describeLock, mustYield, type LockInfo, type LockMode } from './lock-rules.js';
 
 import { WHOLE_JOB } from './lock-rules.js';
@@ -18,7 +19,10 @@ export interface ListedLock extends LockInfo {
   refreshed_at: string;
   /** Time since that refresh, by the storage's clock. */
   idle_ms: number;
+  /** Not refreshed within its TTL, or its holder has exited (holder_gone). */
   stale: boolean;
+  /** The holder ran on this machine, in this PID namespace, and has exited (holder-process.ts). */
+  holder_gone: boolean;
 }
 
 export interface LockOptions {
@@ -96,7 +100,8 @@ export class RepositoryLocks {
       const lock = await this.read(info.key);
       if (!lock) continue;
       const idle = Math.max(0, storageNow - info.modified.getTime());
-      locks.push({ ...lock, key: info.key, refreshed_at: info.modified.toISOString(), idle_ms: idle, stale: idle > lock.ttl_ms });
+      const gone = holderIsGone(lock);
+      locks.push({ ...lock, key: info.key, refreshed_at: info.modified.toISOString(), idle_ms: idle, stale: gone || idle > lock.ttl_ms, holder_gone: gone });
     }
     return locks.sort((a, b) => a.key.localeCompare(b.key));
   }
@@ -166,7 +171,11 @@ export class RepositoryLocks {
       await this.sink.put(key, body(lock));
       await sleep(this.settleMs);
     }
-    for (const old of seen) if (old.stale && old.key.startsWith(scope) && old.mode === 'exclusive') await this.sink.delete(old.key);
+    for (const old of seen) {
+      if (!old.stale || !old.key.startsWith(scope) || old.mode !== 'exclusive') continue;
+      await this.sink.delete(old.key);
+      this.logger.info(`removed the stale lock ${old.key} (${old.operation} by ${old.host} pid ${old.pid}: ${old.holder_gone ? 'that process has exited' : `not refreshed for ${Math.round(old.idle_ms / 1000)} s`})`);
+    }
     return { key };
   }
 
@@ -207,6 +216,7 @@ export class RepositoryLocks {
       mode,
       host: hostname(),
       pid: process.pid,
+      process: thisHolderProcess(),
       created_at: now.toISOString(),
       ttl_ms: this.ttlMs,
     };
@@ -273,9 +283,18 @@ function normalize(raw: Partial<LockInfo>, ttlMs: number): LockInfo {
     mode: raw.mode === 'shared' ? 'shared' : 'exclusive',
     host: String(raw.host ?? 'unknown'),
     pid: Number(raw.pid ?? 0),
+    process: holderProcessOf(raw.process),
     created_at: String(raw.created_at ?? ''),
     ttl_ms: typeof raw.ttl_ms === 'number' && raw.ttl_ms > 0 ? raw.ttl_ms : ttlMs,
   };
+}
+
+/** Only a complete, well-typed record can tell that a holder is gone. */
+function holderProcessOf(raw: unknown): HolderProcess | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { boot_id, pid_ns, uid, start_ticks } = raw as Partial<HolderProcess>;
+  if (typeof boot_id !== 'string' || typeof pid_ns !== 'string' || typeof uid !== 'number' || typeof start_ticks !== 'string') return undefined;
+  return { boot_id, pid_ns, uid, start_ticks };
 }
 
 function body(lock: LockInfo): Readable {
