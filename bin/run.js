@@ -8,8 +8,18 @@ if (major < 22 || (major === 22 && minor < 15)) {
 }
 // The version is checked above; oclif's own engine check would load all of semver at every start.
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
+// Before oclif and vya's modules load, so that their compiled code is cached (src/compile-cache.ts).
+const { enableVyaCompileCache } = await import('../dist/compile-cache.js');
+enableVyaCompileCache();
 const { execute } = await import('@oclif/core/execute');
+const { handle } = await import('@oclif/core/handle');
 const { providePluginApi } = await import('../dist/provide-plugin-api.js');
+const { loadCliConfig } = await import('../dist/cli-config.js');
 
 providePluginApi();
-await execute({ dir: import.meta.url });
+try {
+  await execute({ loadOptions: await loadCliConfig(import.meta.url) });
+} catch (error) {
+  // What execute would do with a failure to load its configuration.
+  await handle(error instanceof Error ? error : new Error(String(error)));
+}
