@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 export function enableVyaCompileCache(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.NODE_COMPILE_CACHE !== undefined || env.VYA_COMPILE_CACHE === '0') return undefined;
   try {
-    const directory = join(env.VYA_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'vya'), 'compile-cache');
+    // Empty counts as unset (XDG's rule), never as the current directory.
+    const directory = join(env.VYA_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vya'), 'compile-cache');
     makeDirectory(directory);
     if (!ownedAndClosed(directory) || !cannotBeReplaced(dirname(directory))) return undefined;
     return enableCompileCache(directory).directory;
@@ -27,20 +28,24 @@ export function enableVyaCompileCache(env: NodeJS.ProcessEnv = process.env): str
 }
 
 /**
- * mkdir -p, one level at a time. Node's own `recursive` mkdir never returns where mkdir
- * answers ENOENT under a parent that exists (`VYA_CACHE_DIR=/proc/x`: vya hung at start).
+ * mkdir -p, one level at a time, and only inside directories of this user's or sticky ones
+ * (/tmp): `sudo vya` with the caller's HOME must not leave a root-owned ~/.cache in it.
+ * Node's own `recursive` mkdir never returns where mkdir answers ENOENT under a parent that
+ * exists (`VYA_CACHE_DIR=/proc/x`: vya hung at start).
  */
 function makeDirectory(directory: string): void {
   try {
-    mkdirSync(directory, { mode: 0o700 });
+    lstatSync(directory);
+    return;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    const parent = dirname(directory);
-    if (code !== 'ENOENT' || parent === directory) throw error;
-    makeDirectory(parent);
-    mkdirSync(directory, { mode: 0o700 });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  const parent = dirname(directory);
+  if (parent === directory) throw new Error(`no root for ${directory}`);
+  makeDirectory(parent);
+  const info = lstatSync(parent);
+  if (info.uid !== process.getuid?.() && (info.mode & 0o1000) === 0) throw new Error(`${parent} is not this user's`);
+  mkdirSync(directory, { mode: 0o700 });
 }
 
 /** A real directory of this user's that only this user can write to. */

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readdir, symlink } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { runVya, tempDir } from '../support/cli.js';
@@ -46,6 +46,19 @@ describe("end to end: vya keeps V8's compiled code in its own cache directory, a
     expect(await filesUnder(join(open, 'compile-cache')), 'world-writable').to.deep.equal([]);
     expect(await filesUnder(target), 'behind a symlink').to.deep.equal([]);
     expect(await filesUnder(join(shared, 'compile-cache')), 'parent writable by others, not sticky').to.deep.equal([]);
+  });
+
+  it("never makes its directory inside another user's (sudo with the caller's HOME)", async () => {
+    // As root: a folder of nobody's; as anyone else: the root directory, which is root's.
+    const others = process.getuid?.() === 0 ? join(dir.path, 'nobody') : '/';
+    if (others !== '/') {
+      await mkdir(others);
+      await chown(others, 65534, 65534);
+    }
+    const cacheRoot = join(others, `vya-cache-${String(process.pid)}`);
+    const result = await runVya(['--version'], { env: { VYA_CACHE_DIR: cacheRoot, NODE_COMPILE_CACHE: undefined } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(await lstat(cacheRoot).then(() => 'made', () => 'not made')).to.equal('not made');
   });
 
   it('VYA_COMPILE_CACHE=0 turns it off; a cache directory that cannot be made changes nothing but speed', async () => {
