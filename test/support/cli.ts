@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,14 @@ export interface CliOptions {
   as?: { uid: number; gid: number };
 }
 
+/**
+ * vya processes still running. A test that times out leaves its child behind, and mocha's
+ * --exit would orphan it (a hung `vya` once spun on both cores for the rest of the session):
+ * whatever is left is killed when the test process exits.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
 /** How Node prints a process warning on stderr: `(node:1234) MaxListenersExceededWarning: ...`. */
 const nodeWarning = /\(node:\d+\) \w*Warning: .*/;
 
@@ -41,6 +49,7 @@ export function runVya(args: string[], options: CliOptions = {}): Promise<CliRes
       stdio: ['pipe', 'pipe', 'pipe'],
       ...options.as,
     });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     // Once: vya takes a second SIGTERM or SIGINT as "quit at once".
@@ -59,6 +68,7 @@ export function runVya(args: string[], options: CliOptions = {}): Promise<CliRes
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       const warning = nodeWarning.exec(stderr);
       if (warning) reject(new Error(`vya ${args.join(' ')} printed a warning of Node's: ${warning[0]}`));
