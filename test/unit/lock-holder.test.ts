@@ -64,13 +64,14 @@ describe('lock holders: a holder on this machine that exited is known at once', 
   });
 
   it('a zombie (exited, not yet reaped by its parent) is gone', async () => {
-    // sh starts `true` in the background and becomes `sleep`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // sh starts a short `sleep` in the background and becomes a long one, which never reaps
+    // it. The short one outlives the exec: had it ended before, sh could have reaped it itself.
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(parent);
     const pid = Number((await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve))).toString());
     let stat = processStat(pid);
-    for (let i = 0; i < 100 && stat?.state !== 'Z'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 200 && stat?.state !== 'Z'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
       stat = processStat(pid);
     }
     expect(stat?.state, 'the child became a zombie').to.equal('Z');
