@@ -56,19 +56,19 @@ function side(samples: Sample[], bytes: number | undefined): SideSummary | undef
 export function summarize(results: ScenarioResult[], settings: Report['settings']): Report {
   const loads = results.flatMap((r) => [...r.vya, ...r.reference].map((s) => s.load));
   const scenarios: Report['scenarios'] = results.map((r) => {
-      const vya = side(r.vya, r.bytes);
-      const reference = side(r.reference, r.bytes);
-      return {
-        id: r.id,
-        title: r.title,
-        target: r.target?.text,
-        bytes: r.bytes,
-        vya,
-        reference,
-        ...(vya && reference ? { ratio: { wall: vya.wall / reference.wall, cpu: vya.cpu / reference.cpu } } : {}),
-        ...(r.error ? { error: r.error } : {}),
-        samples: { vya: r.vya, reference: r.reference },
-      };
+    const vya = side(r.vya, r.bytes);
+    const reference = side(r.reference, r.bytes);
+    return {
+      id: r.id,
+      title: r.title,
+      target: r.target?.text,
+      bytes: r.bytes,
+      vya,
+      reference,
+      ...(vya && reference ? { ratio: { wall: vya.wall / reference.wall, cpu: vya.cpu / reference.cpu } } : {}),
+      ...(r.error ? { error: r.error } : {}),
+      samples: { vya: r.vya, reference: r.reference },
+    };
   });
   // Judged once all are summarized: a miss's context reads other scenarios of the same run.
   results.forEach((r, i) => {
