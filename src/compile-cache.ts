@@ -49,7 +49,7 @@ function makeDirectory(directory: string): void {
 }
 
 /** A real directory of this user's that only this user can write to. */
-export function ownedAndClosed(directory: string): boolean {
+function ownedAndClosed(directory: string): boolean {
   const info = lstatSync(directory);
   return info.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o022) === 0;
 }

@@ -33,7 +33,7 @@ export function decodeFileName(bytes: Buffer, start = 0, end = bytes.length): st
 
 /** What to hand node:fs for a name or path of `decodeFileName`: the original bytes. */
 export function fsPath(path: string): string | Buffer {
-  if (!ESCAPED.test(path)) return path;
+  if (!hasEscapedBytes(path)) return path;
   const parts: Buffer[] = [];
   let plain = '';
   for (const char of path) {

@@ -24,7 +24,7 @@ let ours: HolderProcess | null | undefined;
 
 /** This process, or undefined where the kernel does not tell (no /proc: not Linux). */
 export function thisHolderProcess(): HolderProcess | undefined {
-  if (ours === undefined) ours = readHolderProcess(process.pid) ?? null;
+  if (ours === undefined) ours = readThisProcess() ?? null;
   return ours ?? undefined;
 }
 
@@ -49,9 +49,9 @@ export function holderIsGone(holder: LockHolder): boolean {
   return now === undefined || now.startTicks !== theirs.start_ticks || now.state === 'Z' || now.state === 'X';
 }
 
-function readHolderProcess(pid: number): HolderProcess | undefined {
+function readThisProcess(): HolderProcess | undefined {
   try {
-    const startTicks = processStat(pid)?.startTicks;
+    const startTicks = processStat(process.pid)?.startTicks;
     if (startTicks === undefined || typeof process.getuid !== 'function') return undefined;
     return {
       boot_id: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
