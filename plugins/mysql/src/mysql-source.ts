@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import {
   errorMessage,
   feedChild,
@@ -21,7 +21,8 @@ import {
 import { quoteIdentifier, withConnection, writeOptionFile, type MysqlConnection } from './connection.js';
 import { discoverDatabases, serverFacts, type DiscoveryOptions } from './discovery.js';
 import { assertScratchFree, checkRestoredDatabase, dropScratchDatabase } from './drill.js';
-import { startSnapshotCounts, type CountedTable } from './snapshot-counts.js';
+import { DumpRowCounter } from './dump-row-counter.js';
+import { openCountingSnapshot, type CountedTables, type CountingSnapshot } from './snapshot-counts.js';
 import { databaseContents } from './target-contents.js';
 import { clientArgs, dumpArgs, findTools, toolVersion, type MysqlTools } from './tools.js';
 import { dumpUsersAndGrants } from './users.js';
@@ -67,14 +68,17 @@ export class MysqlSource implements Source {
     const tools = await findTools(this.config.tools);
     const options = await writeOptionFile(this.config.connection, this.config.privateTempDir);
     try {
-      const counts = await startSnapshotCounts(this.config.connection, unit.name);
-      counts.tables.catch(() => {});
-      const child = spawnStreaming(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}`, bufferStdout: true });
+      const snapshot = await openCountingSnapshot(this.config.connection, unit.name);
+      const child = startDump(tools.dump, dumpArgs(options.path, unit.name), { signal, label: `${tools.dump} of database ${unit.name}`, bufferStdout: true }, snapshot);
       child.stdin.end();
-      const facts = this.describe(unit.name, tools.dump, counts.tables);
+      const counter = new DumpRowCounter();
+      const data = pipeline(child.stdout, counter, () => {});
+      const facts = this.describe(unit.name, tools.dump, snapshot.facts(() => child.exited.then(() => counter.counts)));
       facts.catch(() => {});
+      facts.finally(snapshot.release).catch(() => {});
+      child.exited.catch(snapshot.release);
       const completed = child.exited.then(() => facts).finally(() => options.remove());
-      return { data: child.stdout, format: 'sql', completed };
+      return { data, format: 'sql', completed };
     } catch (error) {
       await options.remove();
       throw error;
@@ -183,9 +187,18 @@ export class MysqlSource implements Source {
     }
   }
 
-  private async describe(database: string, dumpTool: string, counted: Promise<CountedTable[]>): Promise<UnitMetadata> {
-    const [server, tables, version] = await Promise.all([withConnection(this.config.connection, serverFacts), counted, toolVersion(dumpTool)]);
-    const row_counts = 'consistent snapshot started just before the dump (see docs/drills.md)';
+  private async describe(database: string, dumpTool: string, counted: Promise<CountedTables>): Promise<UnitMetadata> {
+    const [server, { tables, row_counts }, version] = await Promise.all([withConnection(this.config.connection, serverFacts), counted, toolVersion(dumpTool)]);
     return { flavour: server.flavour, server_version: server.version, dump_tool: dumpTool, dump_tool_version: version, database, tables, row_counts };
+  }
+}
+
+/** Spawns the dump tool; a failure to start ends the counting snapshot's transaction too. */
+function startDump(command: string, args: string[], options: Parameters<typeof spawnStreaming>[2], snapshot: CountingSnapshot): ReturnType<typeof spawnStreaming> {
+  try {
+    return spawnStreaming(command, args, options);
+  } catch (error) {
+    snapshot.release();
+    throw error;
   }
 }
