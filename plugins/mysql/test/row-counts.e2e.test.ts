@@ -18,6 +18,20 @@ function sql(statement: string, database?: string, input?: string | Buffer): str
 
 const countOf = (table: string, database: string) => Number(sql(`SELECT COUNT(*) FROM \`${table.replace(/`/g, '``')}\``, database));
 
+const NOISE = ["'", '"', '`', '\\', '(', ')', ',', ';', '-', '-- ', '#', '/*', '*/', '\n', '\r', '\t', ' ', 'VALUES', 'INSERT INTO `t` VALUES (', 'DELIMITER ;;', 'é', '☕'];
+
+/** `count` rows of text and bytes made of NOISE pieces, as SQL tuples (hex literals, so the generator needs no escaping). */
+function noiseRows(count: number): string[] {
+  let seed = 20261127;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const piece = () => NOISE[next() % NOISE.length];
+  return Array.from({ length: count }, (_, id) => {
+    const text = Array.from({ length: next() % 12 }, piece).join('');
+    const bytes = Buffer.from(Array.from({ length: next() % 6 }, piece).join(''), 'utf8');
+    return `(${id}, ${text ? `X'${Buffer.from(text, 'utf8').toString('hex')}'` : "''"}, ${bytes.length ? `X'${bytes.toString('hex')}'` : 'NULL'})`;
+  });
+}
+
 interface RecordedTable {
   name: string;
   rows: number;
@@ -53,9 +67,13 @@ describe('mysql source: row counts recorded from the dump itself (MariaDB)', fun
         'INSERT INTO plain_myisam SELECT seq FROM seq_1_to_250',
         'CREATE TABLE ticks (id INT AUTO_INCREMENT PRIMARY KEY, pad CHAR(200)) ENGINE=InnoDB',
         "INSERT INTO ticks (pad) SELECT REPEAT('x', 200) FROM seq_1_to_100000",
+        'CREATE TABLE noise (id INT PRIMARY KEY, t TEXT, b BLOB) ENGINE=InnoDB',
       ].join(';\n'),
       db,
     );
+    // Values drawn from the bytes that matter to the reader, in every order: a seeded generator, so a failure repeats.
+    const rows = noiseRows(2000);
+    for (let i = 0; i < rows.length; i += 500) sql(`INSERT INTO noise VALUES ${rows.slice(i, i + 500).join(',')}`, db);
     // A writer that keeps inserting, one autocommitted row at a time, until it is killed.
     sql('', db, "DELIMITER //\nCREATE PROCEDURE tick() BEGIN LOOP INSERT INTO ticks (pad) VALUES ('w'); END LOOP; END //\nDELIMITER ;\n");
   });
@@ -70,7 +88,7 @@ describe('mysql source: row counts recorded from the dump itself (MariaDB)', fun
     const recorded = Object.fromEntries((metadata.tables as RecordedTable[]).map((table) => [table.name, table.rows]));
     const onServer = Object.fromEntries(Object.keys(recorded).map((name) => [name, countOf(name, db)]));
     expect(recorded).to.deep.equal(onServer);
-    expect(recorded).to.include({ products: 1500, audit: 1500, awkward: 3004, 'we`ird; VALUES (': 2, nothing: 0, plain_myisam: 250, ticks: 100000 });
+    expect(recorded).to.include({ products: 1500, audit: 1500, awkward: 3004, 'we`ird; VALUES (': 2, nothing: 0, plain_myisam: 250, ticks: 100000, noise: 2000 });
     sql(`CREATE DATABASE ${loaded} CHARACTER SET utf8mb4`);
     sql('', loaded, dump);
     expect(Object.fromEntries(Object.keys(recorded).map((name) => [name, countOf(name, loaded)]))).to.deep.equal(recorded);
