@@ -199,9 +199,10 @@ export class DumpRowCounter extends Transform {
         else if (byte === CLOSE && --this.depth === 0) this.enter(Phase.AfterColumns);
         return;
       case Phase.AfterColumns:
-        if (byte !== OPEN) return void (this.text += String.fromCharCode(byte));
-        if (!/^\s*VALUES?\s*$/i.test(this.text)) throw new Unreadable(NOT_ROWS);
-        return this.startRows();
+        if (byte === OPEN && /^\s*VALUES?\s*$/i.test(this.text)) return this.startRows();
+        if (byte === OPEN || this.text.length >= MAX_HEAD) throw new Unreadable(NOT_ROWS);
+        this.text += String.fromCharCode(byte);
+        return;
       case Phase.Values:
         if (byte === OPEN) this.startRows();
         else if (byte === CLOSE) this.depth--;

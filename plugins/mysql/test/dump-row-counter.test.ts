@@ -96,6 +96,8 @@ describe('mysql source: DumpRowCounter', () => {
       ['INSERT INTO `t` SELECT * FROM `u`;\n', /not INSERT INTO name \[\(columns\)\] VALUES/],
       ['INSERT INTO `t` (`a`) SELECT 1;\n', /not INSERT INTO name \[\(columns\)\] VALUES/],
       ['INSERT INTO `t` SET `a` = 1;\n', /not INSERT INTO name \[\(columns\)\] VALUES/],
+      [`INSERT INTO \`t\` (\`a\`) ${'x'.repeat(5000)};\n`, /not INSERT INTO name \[\(columns\)\] VALUES/],
+      [`INSERT INTO \`${'n'.repeat(5000)}\` VALUES (1);\n`, /not INSERT INTO name \[\(columns\)\] VALUES/],
       ['INSERT INTO `t` VALUES (1,(2);\n', /ends inside a row/],
       ['DELIMITER $$\nCREATE PROCEDURE p() BEGIN END $$\nDELIMITER ;\n', /the delimiter "\$\$"/],
       ['/* a comment that never ends\n', /ends inside a comment/],
