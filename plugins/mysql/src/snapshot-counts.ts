@@ -7,7 +7,7 @@ export interface CountedTable {
   name: string;
   row_estimate: number;
   engine: string;
-  /** Exact: the rows of the table in the dump (docs/drills.md). */
+  /** The rows of the table in the dump, or where `row_counts` says so, counted in the snapshot (docs/drills.md). */
   rows: number;
 }
 
