@@ -51,11 +51,9 @@ const pct = (part: number, whole: number) => `${Math.round((part / whole) * 100)
  * the machine bounds (docs/performance.md has the longer story).
  */
 const CONTEXT: Record<string, (scenario: Summary, find: Find, cores: number) => string | undefined> = {
-  'files-backup': (s, find) => {
-    const startup = find('startup')?.vya;
-    if (!startup || !s.vya || !s.reference) return undefined;
-    return `vya's fixed start-up (a one-file backup: ${startup.wall.toFixed(2)} s) is ${pct(startup.wall, s.reference.wall)} of the reference's ${s.reference.wall.toFixed(2)} s; the rest of vya's run takes ${((s.vya.wall - startup.wall) / s.reference.wall).toFixed(2)} × the reference's time`;
-  },
+  'files-backup': (s, find) => startupShare(s, find),
+  'pg-backup': (s, find) => databaseBackup(s, find),
+  'mariadb-backup': (s, find) => databaseBackup(s, find),
   'pg-restore-jobs2': (_s, find) => {
     const fair = find('pg-restore-jobs2-decrypting')?.ratio;
     if (!fair) return undefined;
@@ -69,6 +67,21 @@ const CONTEXT: Record<string, (scenario: Summary, find: Find, cores: number) => 
   version: (_s, find) => nodeStart(find),
   startup: (_s, find) => nodeStart(find),
 };
+
+function startupShare(s: Summary, find: Find): string | undefined {
+  const startup = find('startup')?.vya;
+  if (!startup || !s.vya || !s.reference) return undefined;
+  return `vya's fixed start-up (a one-file backup: ${startup.wall.toFixed(2)} s) is ${pct(startup.wall, s.reference.wall)} of the reference's ${s.reference.wall.toFixed(2)} s; the rest of vya's run takes ${((s.vya.wall - startup.wall) / s.reference.wall).toFixed(2)} × the reference's time`;
+}
+
+/** The database server runs on the same cores but counts for neither side: what each side cost the machine. */
+function databaseBackup(s: Summary, find: Find): string | undefined {
+  if (!s.vya || !s.reference) return undefined;
+  const vya = s.vya.cpu + s.vya.serverCpu;
+  const reference = s.reference.cpu + s.reference.serverCpu;
+  const machine = `with the database server's CPU, which runs on the same cores, the sides spent ${vya.toFixed(2)} and ${reference.toFixed(2)} CPU s (${(vya / reference).toFixed(2)})`;
+  return [startupShare(s, find), machine].filter(Boolean).join('; ');
+}
 
 function nodeStart(find: Find): string | undefined {
   const node = find('node-start')?.vya;
