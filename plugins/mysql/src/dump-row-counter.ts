@@ -45,7 +45,7 @@ const enum Comment {
   Block,
 }
 
-const INSERT_HEAD = /^(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?)\s*(VALUES?)?\s*$/is;
+const INSERT_HEAD = /^(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?)\s*(VALUES?)?\s*$/i;
 
 class Unreadable extends Error {}
 
@@ -158,7 +158,7 @@ export class DumpRowCounter extends Transform {
       } else if (byte === CLOSE) {
         depth--;
       } else if (byte === QUOTE) {
-        const close = closingQuote(chunk, i + 1);
+        const close = closingQuote(chunk, i + 1, QUOTE, 0);
         if (close < 0) break;
         i = close;
       } else if (byte === DOUBLE_QUOTE || byte === SEMICOLON || byte === BACKTICK || byte === DASH || byte === SLASH || byte === STAR || byte === HASH) {
@@ -309,22 +309,15 @@ export class DumpRowCounter extends Transform {
   private skipQuoted(chunk: Buffer, from: number): number {
     const quote = this.quote;
     if (this.phase === Phase.InsertHead) return this.collectQuoted(chunk, from);
-    let start = from;
-    for (;;) {
-      const at = chunk.indexOf(quote, start);
-      if (at < 0) {
-        if (quote !== BACKTICK) this.backslashes = trailingBackslashes(chunk, start, chunk.length, this.backslashes);
-        return chunk.length;
-      }
-      const escaped = quote !== BACKTICK && trailingBackslashes(chunk, start, at, this.backslashes) % 2 === 1;
-      this.backslashes = 0;
-      if (!escaped) {
-        this.quote = 0;
-        this.previous = -1;
-        return at + 1;
-      }
-      start = at + 1;
+    const at = closingQuote(chunk, from, quote, this.backslashes);
+    if (at < 0) {
+      if (quote !== BACKTICK) this.backslashes = trailingBackslashes(chunk, from, chunk.length, this.backslashes);
+      return chunk.length;
     }
+    this.backslashes = 0;
+    this.quote = 0;
+    this.previous = -1;
+    return at + 1;
   }
 
   private collectQuoted(chunk: Buffer, from: number): number {
@@ -388,12 +381,17 @@ export class DumpRowCounter extends Transform {
   }
 }
 
-/** The index of the quote that closes a '...' string opened just before `from`, or -1 if not in this chunk. */
-function closingQuote(chunk: Buffer, from: number): number {
+/**
+ * The index of the `quote` that closes a quoted run going on at `from`, or -1 when it does not
+ * close in this chunk. In a string, a quote after an odd run of backslashes is escaped;
+ * `carried` backslashes ended the previous chunk. A name (`) has no escapes.
+ */
+function closingQuote(chunk: Buffer, from: number, quote: number, carried: number): number {
   let start = from;
   for (;;) {
-    const at = chunk.indexOf(QUOTE, start);
-    if (at < 0 || chunk[at - 1] !== BACKSLASH || trailingBackslashes(chunk, from, at, 0) % 2 === 0) return at;
+    const at = chunk.indexOf(quote, start);
+    if (at < 0 || quote === BACKTICK || (at > start && chunk[at - 1] !== BACKSLASH)) return at;
+    if (trailingBackslashes(chunk, start, at, start === from ? carried : 0) % 2 === 0) return at;
     start = at + 1;
   }
 }
