@@ -11,6 +11,9 @@ process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
 // Before oclif and vya's modules load, so that their compiled code is cached (src/compile-cache.ts).
 const { enableVyaCompileCache } = await import('../dist/compile-cache.js');
 enableVyaCompileCache();
+// Before anything imports oclif: it then loads as one bundle (src/bundled-oclif.ts).
+const { useBundledOclif } = await import('../dist/bundled-oclif.js');
+useBundledOclif();
 const { execute } = await import('@oclif/core/execute');
 const { handle } = await import('@oclif/core/handle');
 const { providePluginApi } = await import('../dist/provide-plugin-api.js');

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,11 +7,12 @@ import { expect } from 'chai';
 import { repoRoot, runVya, tempDir } from '../support/cli.js';
 
 const bundleDir = join(repoRoot, 'dist', 'cli');
+const oclifBundleDir = join(repoRoot, 'dist', 'oclif');
 // What scripts/bundle-cli.mjs leaves to Node's resolution.
 const EXTERNAL = [/^@oclif\//, /^@vya\/plugin-api$/, /^zstd-napi(\/|$)/, /^ajv(\/|$)/];
 
-function bundleFiles(): string[] {
-  return readdirSync(bundleDir, { recursive: true, withFileTypes: true })
+function bundleFiles(dir = bundleDir): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
     .map((entry) => join(entry.parentPath, entry.name));
 }
@@ -41,6 +42,8 @@ describe('the bundled CLI (dist/cli, written by scripts/bundle-cli.mjs)', functi
       expect(loaded.filter((url) => url.includes('/node_modules/yaml/'))).to.deep.equal([]);
       expect(loaded.filter((url) => url.endsWith('/precompiled-validators.cjs'))).to.have.length(1);
       expect(loaded.filter((url) => url.includes('/node_modules/ajv/dist/compile/'))).to.deep.equal([]);
+      expect(loaded).to.include('/dist/oclif/execute.js');
+      expect(loaded.filter((url) => url.includes('/node_modules/@oclif/core/'))).to.deep.equal([]);
     } finally {
       await dir.cleanup();
     }
@@ -57,5 +60,61 @@ describe('the bundled CLI (dist/cli, written by scripts/bundle-cli.mjs)', functi
     expect(stray).to.deep.equal([]);
     const relativeImports = files.flatMap((file) => importsOf(file).filter((spec) => spec.startsWith('.')));
     expect(relativeImports.length, 'the commands share chunks').to.be.above(30);
+  });
+
+  async function loadedBy(args: string[], env: Record<string, string> = {}, bin?: string): Promise<{ result: Awaited<ReturnType<typeof runVya>>; loaded: string[] }> {
+    const dir = await tempDir();
+    try {
+      const log = join(dir.path, 'loaded.txt');
+      const preload = pathToFileURL(join(repoRoot, 'test', 'support', 'loaded-modules.mjs')).href;
+      const result = await runVya(args, { bin, env: { ...env, NODE_OPTIONS: `--import=${preload}`, VYA_TEST_LOADED_MODULES_FILE: log } });
+      return { result, loaded: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+    } finally {
+      await dir.cleanup();
+    }
+  }
+
+  it("oclif's own plugins' commands share the one bundled copy of oclif: nothing of node_modules/@oclif/core loads", async () => {
+    for (const args of [['plugins', 'inspect', 'vya'], ['help', 'backup'], ['--version']]) {
+      const { result, loaded } = await loadedBy(args);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0);
+      expect(loaded.filter((url) => url.includes('/node_modules/@oclif/core/')), args.join(' ')).to.deep.equal([]);
+      expect(loaded.filter((url) => url.includes('/dist/oclif/')).length, args.join(' ')).to.be.above(3);
+    }
+    // `plugins inspect` is @oclif/plugin-plugins' own command, which imports '@oclif/core' itself.
+    const { result, loaded } = await loadedBy(['plugins', 'inspect', 'vya']);
+    expect(result.stdout).to.include('commands');
+    expect(loaded.some((url) => url.includes('/node_modules/@oclif/plugin-plugins/lib/commands/plugins/inspect.js'))).to.equal(true);
+  });
+
+  it('a bundle built from another version of oclif than the installed one is left alone: vya runs on node_modules/@oclif/core', async () => {
+    const dir = await tempDir();
+    try {
+      // A copy of the CLI whose bundle is stale, as after `npm install` of a newer oclif without a build.
+      await cp(join(repoRoot, 'bin'), join(dir.path, 'bin'), { recursive: true });
+      await cp(join(repoRoot, 'dist'), join(dir.path, 'dist'), { recursive: true });
+      await cp(join(repoRoot, 'package.json'), join(dir.path, 'package.json'));
+      await symlink(join(repoRoot, 'node_modules'), join(dir.path, 'node_modules'));
+      const stamp = join(dir.path, 'dist', 'oclif', 'bundled-from.json');
+      await writeFile(stamp, JSON.stringify({ ...JSON.parse(await readFile(stamp, 'utf8')), version: '0.0.1' }));
+      const { result, loaded } = await loadedBy(['--version'], {}, join(dir.path, 'bin', 'run.js'));
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.match(/^vya\/\S+ /);
+      expect(loaded.filter((url) => url.includes('/dist/oclif/'))).to.deep.equal([]);
+      expect(loaded.some((url) => url.endsWith('/node_modules/@oclif/core/lib/execute.js'))).to.equal(true);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('the oclif bundle imports nothing but its own files and Node\'s built-ins', () => {
+    const files = bundleFiles(oclifBundleDir);
+    expect(files.length).to.be.above(15);
+    const stray = files.flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => !spec.startsWith('./') && !spec.startsWith('../') && !spec.startsWith('node:') && !builtinModules.includes(spec))
+        .map((spec) => `${relative(oclifBundleDir, file)}: ${spec}`),
+    );
+    expect(stray).to.deep.equal([]);
   });
 });

@@ -22,6 +22,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Run as this user (the test runner must be root to switch). */
   as?: { uid: number; gid: number };
+  /** Another copy of bin/run.js to run instead of the repository's. */
+  bin?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ const nodeWarning = /\(node:\d+\) \w*Warning: .*/;
  */
 export function runVya(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vyaBin, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? vyaBin, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', VYA_CONFIG: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

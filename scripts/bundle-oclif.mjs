@@ -1,0 +1,67 @@
+// Bundles @oclif/core, the copy in vya's node_modules, into dist/oclif: one ES module per
+// entry of its package.json "exports", sharing chunks, so that the process holds one copy of
+// oclif's state. Loading oclif as ~140 CommonJS files (its own and its dependencies') was
+// ~40 ms of every start-up on a slow VM (docs/performance.md, tenth round).
+// src/bundled-oclif.ts sends every import that would have loaded this copy to the bundle,
+// and only while dist/oclif/bundled-from.json names the version that is installed.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = join(import.meta.dirname, '..');
+const outdir = join(root, 'dist', 'oclif');
+const require = createRequire(join(root, 'package.json'));
+const corePackage = JSON.parse(readFileSync(require.resolve('@oclif/core/package.json'), 'utf8'));
+const ENTRY = 'vya-oclif-entry:';
+
+/** `@oclif/core` → `index`, `@oclif/core/util/ids` → `util/ids`: the bundle's file for each export. */
+const entries = Object.keys(corePackage.exports)
+  .filter((subpath) => subpath !== './package.json')
+  .map((subpath) => (subpath === '.' ? 'index' : subpath.slice(2)));
+const specifierOf = (entry) => (entry === 'index' ? '@oclif/core' : `@oclif/core/${entry}`);
+
+// esbuild gives a CommonJS entry a default export only; each entry re-exports the names
+// that Node's own import of the CommonJS module offers, read from the module itself.
+const namedReexports = {
+  name: 'oclif-named-reexports',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^${ENTRY}`) }, (args) => ({ path: args.path.slice(ENTRY.length), namespace: 'oclif-entry' }));
+    build.onLoad({ filter: /.*/, namespace: 'oclif-entry' }, (args) => {
+      const specifier = specifierOf(args.path);
+      const names = Object.keys(require(specifier)).filter((name) => name !== 'default' && name !== '__esModule');
+      const invalid = names.filter((name) => !/^[A-Za-z_$][\w$]*$/.test(name));
+      if (invalid.length > 0) throw new Error(`bundle-oclif: ${specifier} exports names that are not identifiers: ${invalid.join(', ')}`);
+      return { contents: `const m = require(${JSON.stringify(specifier)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, resolveDir: root, loader: 'js' };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: Object.fromEntries(entries.map((entry) => [entry, `${ENTRY}${entry}`])),
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  plugins: [namedReexports],
+  // oclif requires these by computed paths, and only to run a CLI from TypeScript sources.
+  external: ['ts-node', 'typescript'],
+  logLevel: 'warning',
+  // The bundled CommonJS code calls require() (Node's built-ins, and the command files oclif
+  // loads by path) and reads __dirname.
+  banner: {
+    js: [
+      "import { createRequire as __vyaCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __vyaFileURLToPath } from 'node:url';",
+      'const require = __vyaCreateRequire(import.meta.url);',
+      'const __filename = __vyaFileURLToPath(import.meta.url);',
+      "const __dirname = __vyaFileURLToPath(new URL('.', import.meta.url));",
+    ].join('\n'),
+  },
+});
+mkdirSync(outdir, { recursive: true });
+writeFileSync(join(outdir, 'bundled-from.json'), `${JSON.stringify({ version: corePackage.version, entries }, null, 2)}\n`);
