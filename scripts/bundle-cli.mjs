@@ -5,6 +5,7 @@
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { COMMONJS_GLOBALS, NODE_ESM } from './esbuild-node.mjs';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -24,22 +25,17 @@ function scripts(dir) {
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
+  ...NODE_ESM,
+  banner: COMMONJS_GLOBALS,
   entryPoints: [...scripts(join(dist, 'commands')), ...scripts(join(dist, 'hooks'))],
   outdir,
   outbase: dist,
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
   external,
   sourcemap: 'linked',
   metafile: true,
   absWorkingDir: root, // the metafile's paths are relative to it
-  logLevel: 'warning',
-  // Bundled CommonJS packages (yaml) call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __vyaCreateRequire } from 'node:module';\nconst require = __vyaCreateRequire(import.meta.url);" },
 });
 
 // The config validator requires its precompiled schemas relative to its own file: they go

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { COMMONJS_GLOBALS, NODE_ESM } from './esbuild-node.mjs';
 
 const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'oclif');
@@ -39,29 +40,15 @@ const namedReexports = {
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
+  ...NODE_ESM,
+  banner: COMMONJS_GLOBALS,
   entryPoints: Object.fromEntries(entries.map((entry) => [entry, `${ENTRY}${entry}`])),
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
   plugins: [namedReexports],
   // oclif requires these by computed paths, and only to run a CLI from TypeScript sources.
   external: ['ts-node', 'typescript'],
-  logLevel: 'warning',
-  // The bundled CommonJS code calls require() (Node's built-ins, and the command files oclif
-  // loads by path) and reads __dirname.
-  banner: {
-    js: [
-      "import { createRequire as __vyaCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __vyaFileURLToPath } from 'node:url';",
-      'const require = __vyaCreateRequire(import.meta.url);',
-      'const __filename = __vyaFileURLToPath(import.meta.url);',
-      "const __dirname = __vyaFileURLToPath(new URL('.', import.meta.url));",
-    ].join('\n'),
-  },
 });
 mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'bundled-from.json'), `${JSON.stringify({ version: corePackage.version, entries }, null, 2)}\n`);
