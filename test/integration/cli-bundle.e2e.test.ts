@@ -107,6 +107,24 @@ describe('the bundled CLI (dist/cli, written by scripts/bundle-cli.mjs)', functi
     }
   });
 
+  it('neither `vya --version` nor a one-file backup compares strings by locale: the first collator makes ICU list its locales', async () => {
+    const dir = await tempDir();
+    try {
+      await mkdir(join(dir.path, 'tree'));
+      await writeFile(join(dir.path, 'tree', 'a.txt'), 'hello\n');
+      await writeFile(join(dir.path, 'vya.yml'), `sources:\n  tree: { type: files, paths: [${join(dir.path, 'tree')}] }\nsinks:\n  repo: { type: local, path: ${join(dir.path, 'repo')} }\njobs:\n  tree: { source: tree, sink: repo }\n`);
+      const preload = pathToFileURL(join(repoRoot, 'test', 'support', 'collator-calls.mjs')).href;
+      for (const args of [['--version'], ['backup', 'tree', '--config', join(dir.path, 'vya.yml')]]) {
+        const log = join(dir.path, 'collator-calls.txt');
+        const result = await runVya(args, { env: { NODE_OPTIONS: `--import=${preload}`, VYA_TEST_COLLATOR_CALLS_FILE: log } });
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0);
+        expect((await readFile(log, 'utf8')).split('\n').filter(Boolean), args.join(' ')).to.deep.equal([]);
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it('the oclif bundle imports nothing but its own files and Node\'s built-ins', () => {
     const files = bundleFiles(oclifBundleDir);
     expect(files.length).to.be.above(15);
