@@ -1,7 +1,7 @@
 // Bundles @oclif/core, the copy in vya's node_modules, into dist/oclif: one ES module per
 // entry of its package.json "exports", sharing chunks, so that the process holds one copy of
 // oclif's state. Loading oclif as ~140 CommonJS files (its own and its dependencies') was
-// ~40 ms of every start-up on a slow VM (docs/performance.md, tenth round).
+// 20-30 ms of every start-up on a slow VM (docs/performance.md, tenth round).
 // src/bundled-oclif.ts sends every import that would have loaded this copy to the bundle,
 // and only while dist/oclif/bundled-from.json names the version that is installed.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

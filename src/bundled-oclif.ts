@@ -14,7 +14,7 @@ const BUNDLE_DIR = new URL('./oclif/', import.meta.url).href;
 
 /**
  * Loads oclif from dist/oclif (scripts/bundle-oclif.mjs) instead of as ~140 CommonJS files:
- * ~40 ms less of every start-up on a slow VM (docs/performance.md, tenth round). Any import
+ * 20-30 ms less of every start-up on a slow VM (docs/performance.md, tenth round). Any import
  * that Node resolves to vya's own copy of @oclif/core, from vya, oclif's plugins or an
  * installed plugin, gets the bundle instead, so the process still holds one oclif. A plugin
  * that carries another copy keeps it. Nothing is redirected when the bundle is missing or was
