@@ -20,6 +20,7 @@ export type { DirectWriter } from './direct-write.js';
 export { WRITE_DIRECTLY, writeInto, writesDirectly } from './direct-write.js';
 export type { ChildOptions, StreamingChild } from './process.js';
 export { feedChild, processAlive, relevantLines, runTool, spawnStreaming } from './process.js';
+export { ReadingPassThrough } from './reading-pass-through.js';
 export type { ReportFailure, ReportJob, ReportModel, ReportRun, ReportTemplate, ReportUnit } from './report-template.js';
 export type { RekeyRequest, SecretMetadata, SecretRecord, SecretStore, SecretSummary } from './secret-store.js';
 export { secretField } from './secret-store.js';

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { ReadingPassThrough } from '@vya/plugin-api';
 
 /** Rows per table name in the data statements of a mysqldump / mariadb-dump SQL script. */
 export type DumpRowCounts = Map<string, number>;
@@ -62,16 +62,11 @@ class Unreadable extends Error {}
  * block comments (executable `/*!...*\/` ones hold no rows), and the client's DELIMITER
  * command (mysqldump writes triggers, routines and events between `DELIMITER ;;` and
  * `DELIMITER ;`): an INSERT in their bodies is part of a CREATE statement, not a row.
- * Anything else it cannot follow makes `counts` resolve to the reason, so the caller counts
+ * Anything else it cannot follow makes `result` resolve to the reason, so the caller counts
  * another way; the data always passes through untouched and the stream never fails.
  */
-export class DumpRowCounter extends Transform {
-  /** The counts once the script ended, or why it could not be read; rejects if the stream was cut short. */
-  readonly counts: Promise<DumpRowCounts | string>;
-  private settle!: (counts: DumpRowCounts | string) => void;
-  private cutShort!: (error: Error) => void;
+export class DumpRowCounter extends ReadingPassThrough<DumpRowCounts> {
   private readonly rows: DumpRowCounts = new Map();
-  private unreadable?: string;
   private phase = Phase.Start;
   private doubledDelimiter = false;
   /** 0, or the byte that closes the quoted run being read. */
@@ -90,45 +85,25 @@ export class DumpRowCounter extends Transform {
   private tableRows = 0;
 
   constructor() {
-    super({ highWaterMark: 64 * 1024 });
-    this.counts = new Promise((resolve, reject) => {
-      this.settle = resolve;
-      this.cutShort = reject;
-    });
-    this.counts.catch(() => {});
-    this.on('close', () => this.cutShort(new Error('the dump stream ended before the script did')));
+    super('script');
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.unreadable === undefined) this.attempt(() => this.scan(chunk));
-    callback(null, chunk);
+  /** A bug is not an unreadable script: it fails the stream instead of hiding behind a fallback. */
+  protected override isUnreadable(error: unknown): boolean {
+    return error instanceof Unreadable;
   }
 
-  override _flush(callback: TransformCallback): void {
-    if (this.unreadable === undefined) this.attempt(() => this.checkEnd());
-    this.settle(this.unreadable ?? this.rows);
-    callback();
-  }
-
-  private attempt(work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      if (!(error instanceof Unreadable)) throw error;
-      this.unreadable = error.message;
-    }
-  }
-
-  private checkEnd(): void {
+  protected override finish(): DumpRowCounts {
     if (this.quote !== 0) throw new Unreadable(`the script ends inside a quoted ${this.quote === BACKTICK ? 'name' : 'string'}`);
     if (this.comment === Comment.Block) throw new Unreadable('the script ends inside a comment');
     if (this.phase === Phase.Delimiter) this.endDelimiterCommand();
     if (this.phase === Phase.InsertHead || this.phase === Phase.Columns || this.phase === Phase.AfterColumns || this.phase === Phase.Values) {
       throw new Unreadable('the script ends inside an INSERT statement');
     }
+    return this.rows;
   }
 
-  private scan(chunk: Buffer): void {
+  protected override inspect(chunk: Buffer): void {
     const end = chunk.length;
     let i = 0;
     while (i < end) {

@@ -73,7 +73,7 @@ export class MysqlSource implements Source {
       child.stdin.end();
       const counter = new DumpRowCounter();
       const data = pipeline(child.stdout, counter, () => {});
-      const facts = this.describe(unit.name, tools.dump, snapshot.facts(() => child.exited.then(() => counter.counts)));
+      const facts = this.describe(unit.name, tools.dump, snapshot.facts(() => child.exited.then(() => counter.result)));
       facts.catch(() => {});
       facts.finally(snapshot.release).catch(() => {});
       child.exited.catch(snapshot.release);

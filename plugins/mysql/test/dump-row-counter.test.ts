@@ -11,7 +11,7 @@ async function count(script: string | Buffer, size = 64 * 1024): Promise<{ count
   const counter = new DumpRowCounter();
   const out: Buffer[] = [];
   await pipeline(Readable.from(pieces), counter, new Writable({ write: (chunk: Buffer, _encoding, callback) => (out.push(chunk), callback()) }));
-  return { counts: await counter.counts, out: Buffer.concat(out) };
+  return { counts: await counter.result, out: Buffer.concat(out) };
 }
 
 const rowsOf = (counts: DumpRowCounts | string) => (typeof counts === 'string' ? counts : Object.fromEntries(counts));
@@ -113,7 +113,7 @@ describe('mysql source: DumpRowCounter', () => {
     const counter = new DumpRowCounter();
     counter.write(Buffer.from('INSERT INTO `t` VALUES (1),'));
     counter.destroy();
-    const outcome = await counter.counts.then(
+    const outcome = await counter.result.then(
       () => 'resolved',
       (error: Error) => error.message,
     );

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { ReadingPassThrough } from '@vya/plugin-api';
 
 /** Rows per table (keyed by `tableKey`) in the TABLE DATA blocks of a `pg_dump --format=custom --compress=0` archive. */
 export type ArchiveRowCounts = Map<string, number>;
@@ -12,14 +12,10 @@ export type ArchiveRowCounts = Map<string, number>;
  * DATA block holds COPY text, one line per row (a newline inside a value is escaped), so the
  * rows are the newline bytes of its chunks. Archive versions 1.12 to 1.16 (pg_dump 10 to 17)
  * are read; anything else, or bytes that do not parse, leave the data untouched and make
- * `counts` resolve to the reason instead, so the caller counts another way. It never fails
+ * `result` resolve to the reason instead, so the caller counts another way. It never fails
  * the stream.
  */
-export class ArchiveRowCounter extends Transform {
-  /** The counts once the archive ended, or why it could not be read; rejects if the stream was cut short. */
-  readonly counts: Promise<ArchiveRowCounts | string>;
-  private settle!: (counts: ArchiveRowCounts | string) => void;
-  private cutShort!: (error: Error) => void;
+export class ArchiveRowCounter extends ReadingPassThrough<ArchiveRowCounts> {
   private head: Buffer[] = [];
   private headBytes = 0;
   private nextHeadAttempt = HEAD_FIRST_ATTEMPT;
@@ -37,30 +33,21 @@ export class ArchiveRowCounter extends Transform {
   private readonly tail = new Uint8Array(TAIL);
   private blockBytes = 0;
   private nextNewline = -1;
-  /** Why the archive could not be read; from then on the bytes only pass through. */
-  private unreadable?: string;
 
   constructor() {
-    super({ highWaterMark: 64 * 1024 });
-    this.counts = new Promise((resolve, reject) => {
-      this.settle = resolve;
-      this.cutShort = reject;
-    });
-    this.counts.catch(() => {});
-    this.on('close', () => this.cutShort(new Error('the dump stream ended before the archive did')));
+    super('archive');
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.unreadable === undefined) this.attempt(() => (this.layout ? this.scan(chunk) : this.collectHead(chunk)));
-    callback(null, chunk);
+  protected override inspect(chunk: Buffer): void {
+    if (this.layout) this.scan(chunk);
+    else this.collectHead(chunk);
   }
 
-  override _flush(callback: TransformCallback): void {
-    if (this.unreadable === undefined && !this.layout) this.attempt(() => this.readHead(true));
-    const problem = this.unreadable === undefined ? this.endProblem() : undefined;
-    if (problem) this.giveUp(problem);
-    this.settle(this.unreadable ?? this.rows);
-    callback();
+  protected override finish(): ArchiveRowCounts {
+    if (!this.layout) this.readHead(true);
+    const problem = this.endProblem();
+    if (problem) throw new Error(problem);
+    return this.rows;
   }
 
   private endProblem(): string | undefined {
@@ -70,16 +57,9 @@ export class ArchiveRowCounter extends Transform {
     return undefined;
   }
 
-  private attempt(step: () => void): void {
-    try {
-      step();
-    } catch (error) {
-      this.giveUp((error as Error).message);
-    }
-  }
-
-  private giveUp(reason: string): void {
-    this.unreadable = reason;
+  /** What was kept to read further is of no use once the archive cannot be read. */
+  protected override giveUp(reason: string): void {
+    super.giveUp(reason);
     this.head = [];
     this.carry = EMPTY;
   }

@@ -47,7 +47,7 @@ export async function dumpUnit(unit: BackupUnit, context: DumpContext, signal: A
 function countRowsAsTheyStream(child: ReturnType<typeof spawnStreaming>, snapshot: ExportedSnapshot): { data: Readable; facts: ReturnType<ExportedSnapshot['facts']> } {
   const counter = new ArchiveRowCounter();
   const data = pipeline(child.stdout, counter, () => {});
-  return { data, facts: snapshot.facts(() => child.exited.then(() => counter.counts)) };
+  return { data, facts: snapshot.facts(() => child.exited.then(() => counter.result)) };
 }
 
 /** Spawns the dump tool; a failure to start ends the exported snapshot's transaction too. */

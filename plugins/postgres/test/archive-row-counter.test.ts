@@ -26,7 +26,7 @@ async function count(archive: Buffer, piece = 64 * 1024): Promise<{ counts: Arch
       },
     }),
   );
-  const counted = await counter.counts;
+  const counted = await counter.result;
   return typeof counted === 'string' ? { counts: undefined, reason: counted, out: Buffer.concat(out) } : { counts: counted, out: Buffer.concat(out) };
 }
 
@@ -142,7 +142,7 @@ describe('postgres: row counts read from the custom-format dump as it streams', 
     counter.write(archive.subarray(0, 1000));
     counter.destroy();
     let error: Error | undefined;
-    await counter.counts.catch((e: Error) => (error = e));
+    await counter.result.catch((e: Error) => (error = e));
     expect(error?.message).to.match(/ended before the archive did/);
   });
 
