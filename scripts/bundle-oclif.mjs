@@ -4,7 +4,7 @@
 // 20-30 ms of every start-up on a slow VM (docs/performance.md, tenth round).
 // src/bundled-oclif.ts sends every import that would have loaded this copy to the bundle,
 // and only while dist/oclif/bundled-from.json names the version that is installed.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -67,5 +67,4 @@ await build({
   // oclif requires these by computed paths, and only to run a CLI from TypeScript sources.
   external: ['ts-node', 'typescript'],
 });
-mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'bundled-from.json'), `${JSON.stringify({ version: corePackage.version, entries }, null, 2)}\n`);
