@@ -12,6 +12,7 @@ import { createEncryptStream, describeEncryption, type EncryptionPlan } from './
 import { ByteMeter } from './measure.js';
 import { SinkFanOut, type FanOutResult, type SinkTarget } from './sink-fan-out.js';
 import { progressWatchdog, stallTimeoutMs } from '../backup/stall-guard.js';
+import { stopYoungGenerationGrowth } from './young-generation.js';
 
 export interface UnitBackupRequest {
   job: string;
@@ -44,6 +45,7 @@ export async function backupUnit(request: UnitBackupRequest): Promise<Manifest> 
 
 /** backupUnit to the first sink and every `alsoTo` one: the run fails only when every sink failed. */
 export async function backupUnitToSinks(request: UnitBackupRequest): Promise<FanOutResult> {
+  stopYoungGenerationGrowth();
   const startedAt = new Date();
   const id = newSnapshotId(startedAt);
   const controller = new AbortController();

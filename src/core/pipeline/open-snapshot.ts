@@ -5,6 +5,7 @@ import type { Manifest } from '../repository/manifest.js';
 import { createDecompressStream } from './compression.js';
 import { createDecryptStream, type DecryptionKeys } from './encryption.js';
 import { ChecksumVerifier, LengthCheck } from './measure.js';
+import { stopYoungGenerationGrowth } from './young-generation.js';
 import { ZstdPlainStream } from './zstd-plain-stream.js';
 
 export interface OpenedSnapshot {
@@ -27,6 +28,7 @@ export const VERIFIED_TAIL_BYTES = 1024 * 1024;
  * checksum is verified at the end of the stored bytes; age authenticates every chunk as it goes.
  */
 export async function openSnapshot(sink: Sink, manifest: Manifest, keys: DecryptionKeys, signal?: AbortSignal): Promise<OpenedSnapshot> {
+  stopYoungGenerationGrowth();
   const what = `snapshot ${manifest.id}`;
   const decrypt = manifest.encryption ? createDecryptStream(manifest.encryption, keys, what) : undefined;
   const stored = await sink.get(manifest.data_key, signal);
