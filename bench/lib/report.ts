@@ -23,7 +23,7 @@ export interface SideSummary {
 
 export interface Report {
   date: string;
-  settings: { scale: number; runs: number; sizes: DatasetSizes; node: string; cores: string };
+  settings: { scale: number; runs: number; warmups: number; sizes: DatasetSizes; node: string; cores: string };
   load: { min: number; max: number };
   scenarios: {
     id: string;
@@ -90,7 +90,7 @@ export function renderMarkdown(report: Report): string {
   const lines = [
     `# vya bench, ${report.date}`,
     '',
-    `Scale ${settings.scale} (pgbench -s ${settings.sizes.pgbenchScale} + ${settings.sizes.pgOrders} orders; MariaDB ${settings.sizes.mariadbOrders} orders; ${settings.sizes.smallFiles} small files + ${settings.sizes.largeFiles} × ${(settings.sizes.largeFileBytes / 1024 ** 2).toFixed(0)} MiB; ${settings.sizes.smallDatabases} small databases; ${(settings.sizes.bigDumpBytes / 1024 ** 3).toFixed(2)} GiB dump), median of ${settings.runs} alternating runs, Node ${settings.node}, ${settings.cores} cores, load average ${report.load.min}–${report.load.max} during the runs.`,
+    `Scale ${settings.scale} (pgbench -s ${settings.sizes.pgbenchScale} + ${settings.sizes.pgOrders} orders; MariaDB ${settings.sizes.mariadbOrders} orders; ${settings.sizes.smallFiles} small files + ${settings.sizes.largeFiles} × ${(settings.sizes.largeFileBytes / 1024 ** 2).toFixed(0)} MiB; ${settings.sizes.smallDatabases} small databases; ${(settings.sizes.bigDumpBytes / 1024 ** 3).toFixed(2)} GiB dump), median of ${settings.runs} alternating runs after ${settings.warmups} untimed warm-up run${settings.warmups === 1 ? '' : 's'}, Node ${settings.node}, ${settings.cores} cores, load average ${report.load.min}–${report.load.max} during the runs.`,
     '',
     'CPU = user + system seconds of every process of the side (dump tool, zstd, age, vya and its children). Server CPU = what the PostgreSQL and MariaDB servers spent meanwhile, on the same cores but in no column of CPU. RSS = peak of the vya node process. Ratio = vya / reference.',
     '',

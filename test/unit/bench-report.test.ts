@@ -5,7 +5,7 @@ import type { DatasetSizes } from '../../bench/lib/datasets.js';
 
 const sample = (wall: number, cpu: number, extra: Partial<Sample> = {}): Sample => ({ wall, cpu, user: cpu, sys: 0, serverCpu: 0, load: 1, ...extra });
 const sizes = { pgbenchScale: 1, pgOrders: 1, mariadbOrders: 1, smallFiles: 1, largeFiles: 1, largeFileBytes: 1, smallDatabases: 1, bigDumpBytes: 1 } as DatasetSizes;
-const settings = { scale: 1, runs: 3, sizes, node: 'v22', cores: '2' };
+const settings = { scale: 1, runs: 3, warmups: 1, sizes, node: 'v22', cores: '2' };
 
 /** Three runs a side, the medians being the middle values given. */
 function scenario(id: string, vya: Sample, reference?: Sample, target?: ScenarioResult['target']): ScenarioResult {
@@ -32,6 +32,7 @@ describe('bench report: every target judged in the results file', () => {
     expect(verdicts['big-dump']?.misses).to.deep.equal(['RSS MiB 151 > 150']);
     expect(verdicts['pg-backup-gzip'], 'no target, no verdict').to.equal(undefined);
     const markdown = renderMarkdown(report);
+    expect(markdown).to.include('median of 3 alternating runs after 1 untimed warm-up run, Node v22');
     expect(markdown).to.match(/^\| pg-backup \|.*\| ratio ≤ 1\.10 \| yes \|$/m);
     expect(markdown).to.match(/^\| mariadb-backup \|.*\| \*\*no\*\* \(wall 1\.16 > 1\.10\) \|$/m);
     expect(markdown).to.include(

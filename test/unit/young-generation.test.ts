@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 
-const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../dist/core/pipeline/young-generation.js', import.meta.url))).href;
+const moduleUrl = new URL('../../dist/core/pipeline/young-generation.js', import.meta.url).href;
 
 /**
  * In a fresh node (V8's heap sizes are per process): the young generation's size before and
