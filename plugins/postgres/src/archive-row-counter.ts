@@ -45,16 +45,14 @@ export class ArchiveRowCounter extends ReadingPassThrough<ArchiveRowCounts> {
 
   protected override finish(): ArchiveRowCounts {
     if (!this.layout) this.readHead(true);
-    const problem = this.endProblem();
-    if (problem) throw new Error(problem);
+    this.checkEnd();
     return this.rows;
   }
 
-  private endProblem(): string | undefined {
-    if (!this.layout) return 'the archive ended inside its table of contents';
-    if (this.state !== State.BlockType || this.carry.length > 0) return 'the archive ended inside a data block';
-    if ([...this.layout.tables.keys()].some((id) => !this.blocksSeen.has(id))) return 'a table listed in the archive has no data block';
-    return undefined;
+  private checkEnd(): void {
+    if (!this.layout) throw new Error('the archive ended inside its table of contents');
+    if (this.state !== State.BlockType || this.carry.length > 0) throw new Error('the archive ended inside a data block');
+    if ([...this.layout.tables.keys()].some((id) => !this.blocksSeen.has(id))) throw new Error('a table listed in the archive has no data block');
   }
 
   /** What was kept to read further is of no use once the archive cannot be read. */
