@@ -6,11 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureBaseline } from './lib/baseline.js';
 import { ensureBigDump, ensureFiles, ensureMariadbShop, ensurePostgresBench, ensureSmallDatabases, mariadbReachable, postgresReachable, sizesAt, SMALL_DB_PREFIX } from './lib/datasets.js';
 import { loadAverage, settle, timeCommand } from './lib/measure.js';
 import { renderMarkdown, summarize, type ScenarioResult } from './lib/report.js';
 import { SCENARIOS, type BenchContext, type Scenario } from './lib/scenarios.js';
-import { writeVyaConfig } from './lib/vya-config.js';
+import { writeStartupConfig, writeVyaConfig } from './lib/vya-config.js';
 
 const scale = Number(process.env.VYA_BENCH_SCALE ?? 1);
 const runs = Number(process.env.VYA_BENCH_RUNS ?? 3);
@@ -59,6 +60,7 @@ async function prepare(sizes: ReturnType<typeof sizesAt>, needs: Set<string>): P
     root,
     vya: join(repoRoot, 'bin', 'run.js'),
     config: join(root, 'vya.yml'),
+    startupConfig: join(root, 'startup.yml'),
     identityFile,
     recipient,
     filesRoot: join(root, 'tree', 'files'),
@@ -67,8 +69,8 @@ async function prepare(sizes: ReturnType<typeof sizesAt>, needs: Set<string>): P
     s3Env: {},
     smallDatabases: sizes.smallDatabases,
   };
-  // The repository of earlier runs is dropped: it was encrypted to an identity now gone.
-  await rm(join(root, 'repo'), { recursive: true, force: true });
+  // The repositories of earlier runs are dropped: they were encrypted to an identity now gone.
+  for (const repository of ['repo', 'startup-repo', 'baseline-repo']) await rm(join(root, repository), { recursive: true, force: true });
   if (needs.has('postgres')) ensurePostgresBench(sizes, log);
   if (needs.has('mariadb')) ensureMariadbShop(sizes, log);
   if (needs.has('small-dbs')) ensureSmallDatabases(sizes.smallDatabases, log);
@@ -77,6 +79,14 @@ async function prepare(sizes: ReturnType<typeof sizesAt>, needs: Set<string>): P
   await mkdir(context.tinyRoot, { recursive: true });
   await writeFile(join(context.tinyRoot, 'hello.txt'), 'hello\n');
   await writeVyaConfig(context, { smallDbPattern: `${SMALL_DB_PREFIX}*` });
+  await writeStartupConfig(context.startupConfig, context, join(root, 'startup-repo'));
+  const baseline = needs.has('version') || needs.has('startup') ? ensureBaseline(repoRoot, root, log) : undefined;
+  if (baseline) {
+    context.baseline = { vya: baseline, startupConfig: join(root, 'baseline-startup.yml') };
+    await writeStartupConfig(context.baseline.startupConfig, context, join(root, 'baseline-repo'));
+    // That tree aborts a backup into a repository without data/ ("source stalled"), a bug fixed since.
+    await mkdir(join(root, 'baseline-repo', 'data'), { recursive: true });
+  }
   return context;
 }
 
@@ -102,7 +112,7 @@ function runScenario(scenario: Scenario, context: BenchContext): ScenarioResult 
   try {
     scenario.setup?.(context);
     const timeVya = () => result.vya.push(timeCommand(scenario.vya(context), scratch, env));
-    const reference = scenario.reference;
+    const reference = scenario.hasReference?.(context) === false ? undefined : scenario.reference;
     const timeReference = reference && (() => result.reference.push(timeCommand(reference(context), scratch, env)));
     // The first run of a scenario meets cold caches (the files tree read back from disk after
     // the big dump's creation: 13.1 s against 5.7-6.9 s), and the pairs below start with vya:
@@ -111,7 +121,7 @@ function runScenario(scenario: Scenario, context: BenchContext): ScenarioResult 
       scenario.prepare?.(context);
       timeCommand((reference ?? scenario.vya)(context), scratch, env);
     }
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < Math.max(runs, scenario.minRuns ?? 0); i++) {
       // Each side goes first every other pair, so that what one run leaves behind (dirty
       // pages, a server's checkpoint) does not always fall on the same side.
       for (const time of i % 2 === 0 ? [timeVya, timeReference] : [timeReference, timeVya]) {

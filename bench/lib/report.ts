@@ -30,6 +30,8 @@ export interface Report {
     title: string;
     target?: string;
     bytes?: number;
+    /** Timed runs of each side (a scenario's minRuns can make it more than settings.runs). */
+    runs: number;
     vya?: SideSummary;
     reference?: SideSummary;
     ratio?: { wall: number; cpu: number };
@@ -63,6 +65,7 @@ export function summarize(results: ScenarioResult[], settings: Report['settings'
       title: r.title,
       target: r.target?.text,
       bytes: r.bytes,
+      runs: r.vya.length,
       vya,
       reference,
       ...(vya && reference ? { ratio: { wall: vya.wall / reference.wall, cpu: vya.cpu / reference.cpu } } : {}),
@@ -104,7 +107,7 @@ export function renderMarkdown(report: Report): string {
     }
     lines.push(`| ${s.id} | ${f(s.vya?.wall)} | ${f(s.vya?.cpu)} | ${f(s.vya?.serverCpu)} | ${f(s.vya?.vyaRssMiB, 0)} | ${f(s.vya?.mbPerS, 0)} | ${f(s.reference?.wall)} | ${f(s.reference?.cpu)} | ${f(s.reference?.serverCpu)} | ${f(s.ratio?.wall)} | ${f(s.ratio?.cpu)} | ${s.target ?? ''} | ${metCell(s.verdict)} |`);
   }
-  lines.push('', ...report.scenarios.map((s) => `- **${s.id}**: ${s.title}`), '', ...missedTargets(report));
+  lines.push('', ...report.scenarios.map((s) => `- **${s.id}**${s.runs > settings.runs ? ` (${String(s.runs)} runs)` : ''}: ${s.title}`), '', ...missedTargets(report));
   return lines.join('\n');
 }
 

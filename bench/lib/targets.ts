@@ -8,7 +8,7 @@ export interface Target {
   /** vya / reference, CPU seconds. */
   cpuRatio?: number;
   rssMiB?: number;
-  /** vya's own wall seconds, where there is no reference. */
+  /** vya's own wall seconds: judged instead of the ratios where the run had no reference. */
   wallS?: number;
 }
 
@@ -24,11 +24,10 @@ export interface Verdict {
 
 export function judge(scenario: Summary, target: Target, all: Summary[], cores: number): Verdict {
   if (scenario.error || !scenario.vya) return { met: false, misses: ['the scenario failed'] };
+  const absolute = target.wallS !== undefined && !scenario.reference;
   const misses = [
-    over('wall', scenario.ratio?.wall, target.wallRatio),
-    over('CPU', scenario.ratio?.cpu, target.cpuRatio),
+    ...(absolute ? [over('wall s', scenario.vya.wall, target.wallS)] : [over('wall', scenario.ratio?.wall, target.wallRatio), over('CPU', scenario.ratio?.cpu, target.cpuRatio)]),
     over('RSS MiB', scenario.vya.vyaRssMiB, target.rssMiB, 0),
-    over('wall s', scenario.vya.wall, target.wallS),
   ].filter((miss): miss is string => miss !== undefined);
   if (misses.length === 0) return { met: true, misses };
   return { met: false, misses, context: CONTEXT[scenario.id]?.(scenario, (id) => all.find((s) => s.id === id && !s.error), cores) };

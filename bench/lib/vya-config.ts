@@ -33,3 +33,17 @@ ${s3}jobs:
 ${s3Jobs}`,
   );
 }
+
+/** The one-file job alone, for the start-up rows: vya and issue 16's tree each get one, with a repository of their own. */
+export async function writeStartupConfig(path: string, c: BenchContext, repository: string): Promise<void> {
+  await writeFile(
+    path,
+    `sources:
+  tiny: { type: files, paths: [${c.tinyRoot}] }
+sinks:
+  repo: { type: local, path: ${repository} }
+jobs:
+  tiny: { source: tiny, sink: repo, compression: { algorithm: zstd, level: 3 }, encryption: { recipients: [${c.recipient}] } }
+`,
+  );
+}

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Sample } from '../../bench/lib/measure.js';
 import { renderMarkdown, summarize, type ScenarioResult } from '../../bench/lib/report.js';
 import type { DatasetSizes } from '../../bench/lib/datasets.js';
+import { SCENARIOS } from '../../bench/lib/scenarios.js';
 
 const sample = (wall: number, cpu: number, extra: Partial<Sample> = {}): Sample => ({ wall, cpu, user: cpu, sys: 0, serverCpu: 0, load: 1, ...extra });
 const sizes = { pgbenchScale: 1, pgOrders: 1, mariadbOrders: 1, smallFiles: 1, largeFiles: 1, largeFileBytes: 1, smallDatabases: 1, bigDumpBytes: 1 } as DatasetSizes;
@@ -63,6 +64,26 @@ describe('bench report: every target judged in the results file', () => {
     expect(context['small-dbs']).to.equal('at concurrency 1, vya and the server already kept 1.11 cores busy, at concurrency 4 1.78: on 2 cores no concurrency can make it more than 1.81 × faster (ratio ≥ 0.55)');
     expect(context.startup).to.equal('on this machine `node -e 0` alone takes 0.05 s (node-start)');
     expect(report.scenarios.find((s) => s.id === 'startup')?.verdict?.misses).to.deep.equal(['wall s 0.40 > 0.32']);
+  });
+
+  it("a start-up row is judged against issue 16's tree where that ran, on its absolute time where it did not", () => {
+    const target = (id: string) => SCENARIOS.find((s) => s.id === id)?.target;
+    const fifteen = (s: Sample) => Array.from({ length: 15 }, () => s);
+    const report = summarize(
+      [
+        { id: 'startup', title: 'startup', target: target('startup'), vya: fifteen(sample(0.4, 0.42)), reference: fifteen(sample(0.7, 0.85)) },
+        { id: 'version', title: 'version', target: target('version'), vya: fifteen(sample(0.15, 0.15)), reference: fifteen(sample(0.14, 0.15)) },
+        { ...scenario('node-start', sample(0.04, 0.04)) },
+      ],
+      settings,
+    );
+    const verdicts = Object.fromEntries(report.scenarios.map((s) => [s.id, s.verdict]));
+    expect(verdicts.startup, "0.40 s is over the issue machine's 0.32 s, but faster than its tree here").to.deep.equal({ met: true, misses: [] });
+    expect(verdicts.version?.misses).to.deep.equal(['wall 1.07 > 1.00']);
+    const alone = summarize([{ id: 'version', title: 'version', target: target('version'), vya: fifteen(sample(0.15, 0.15)), reference: [] }], settings);
+    expect(alone.scenarios[0].verdict, 'no baseline: the absolute 0.16 s').to.deep.equal({ met: true, misses: [] });
+    const markdown = renderMarkdown(report);
+    expect(markdown).to.include('- **startup** (15 runs): startup').and.to.include('- **node-start**: node-start');
   });
 
   it('a failed scenario is not met; a run where all targets hold says so', () => {
