@@ -23,7 +23,7 @@ export function ensureBaseline(repoRoot: string, root: string, log: (line: strin
   const entry = join(directory, 'bin', 'run.js');
   if (existsSync(built)) return entry;
   try {
-    log(`building the baseline ${BASELINE_COMMIT.slice(0, 7)} (issue 16's tree) in ${directory}: once, a few minutes`);
+    log(`building the baseline ${BASELINE_COMMIT.slice(0, 7)} (issue 16's tree) in ${directory}: once, a minute or two`);
     rmSync(directory, { recursive: true, force: true });
     mkdirSync(directory, { recursive: true });
     execFileSync('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'bash', repoRoot, BASELINE_COMMIT, directory], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -11,7 +11,7 @@ export interface BenchContext {
   root: string;
   vya: string;
   config: string;
-  /** vya.yml with the one-file job alone, for the start-up rows (vyaStartupConfig). */
+  /** A config with the one-file job alone, for the start-up rows (writeStartupConfig). */
   startupConfig: string;
   /** Issue 16's tree, built (baseline.ts), and the same one-job config with a repository of its own. */
   baseline?: { vya: string; startupConfig: string };
