@@ -27,9 +27,9 @@ export function ensureBaseline(repoRoot: string, root: string, log: (line: strin
     rmSync(directory, { recursive: true, force: true });
     mkdirSync(directory, { recursive: true });
     execFileSync('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'bash', repoRoot, BASELINE_COMMIT, directory], { stdio: ['ignore', 'ignore', 'pipe'] });
-    // Its prepare script builds it; the explicit build makes sure of it whatever npm ran.
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'] });
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its prepare script has built it, unless npm was told to run no scripts.
+    if (!existsSync(join(directory, 'dist'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'] });
     writeFileSync(built, `${BASELINE_COMMIT}\n`);
     return entry;
   } catch (error) {

@@ -54,7 +54,7 @@ const MYSQL_DUMP_OPTIONS = '--single-transaction --quick --routines --triggers -
 
 // Restore and verify name the local sink: the reference reads a local file, and without
 // --sink vya would also look in (and load the client of) the S3 sink of the bench's config.
-const vyaRun = (c: BenchContext, args: string) => `${vyaTime(`node ${c.vya} ${args} --config ${c.config}`)} > /dev/null`;
+const vyaRun = (c: BenchContext, args: string, config = c.config) => `${vyaTime(`node ${c.vya} ${args} --config ${config}`)} > /dev/null`;
 const out = (c: BenchContext) => join(c.root, 'out');
 /** The PostgreSQL snapshot decrypted and decompressed by the CLIs, to stdout: the plain dump. */
 const plainPgDump = (c: BenchContext) => `age -d -i ${c.identityFile} ${latestObject(c, 'pg')} | zstd -q -dc`;
@@ -267,7 +267,7 @@ export const SCENARIOS: Scenario[] = [
     title: `backup start-up: a one-file tree, zstd + age, local; reference: the same of issue 16's tree (${BASELINE_COMMIT.slice(0, 7)})`,
     needs: [],
     minRuns: START_UP_RUNS,
-    vya: (c) => `${vyaTime(`node ${c.vya} backup tiny --config ${c.startupConfig}`)} > /dev/null`,
+    vya: (c) => vyaRun(c, 'backup tiny', c.startupConfig),
     reference: (c) => `node ${c.baseline?.vya} backup tiny --config ${c.baseline?.startupConfig} > /dev/null`,
     hasReference: (c) => c.baseline !== undefined,
     target: startUpTarget(0.32),
